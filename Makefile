@@ -1,0 +1,51 @@
+# sym_access: PostgreSQL extension (PGXS) plus the Lambda shim.
+#
+#   make                 build the extension
+#   make install         install it into the server that PG_CONFIG names
+#   make test            everything: deps, build, install, throwaway cluster,
+#                        pg_regress, isolation, worker, shim and deployment lint
+#   make demo            the escalate/deescalate flow end to end, then clean up
+#   make matrix          the extension suites against PostgreSQL 15, 17 and 18
+#   make lambda-zip      dist/sym-access-lambda.zip
+
+EXTENSION_NAME = sym_access
+MODULE_big = sym_access
+OBJS = $(patsubst %.c,%.o,$(wildcard extension/src/*.c))
+MODULEDIR = extension
+DATA = extension/sym_access.control $(wildcard extension/sym_access--*.sql)
+PGFILEDESC = "sym_access - just-in-time role access with an audit trail"
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --load-extension=plpgsql
+ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation
+
+PG_CPPFLAGS = -Iextension/src
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+ifdef WERROR
+PG_CFLAGS += -Werror
+endif
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: test demo matrix lint lambda-zip shim check-meta
+
+test:
+	scripts/test.sh
+
+demo:
+	scripts/demo.sh
+
+matrix:
+	scripts/matrix.sh
+
+lint:
+	scripts/lint-deploy.sh
+
+shim:
+	$(MAKE) -C shim
+
+lambda-zip:
+	$(MAKE) -C shim lambda-zip

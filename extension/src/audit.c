@@ -1,0 +1,232 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit.c
+ *	  The audit trail: one row and one LOG line per decision, the trigger
+ *	  that keeps sym_access.audit append-only, and the result composite.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/timestamp.h"
+
+#include "sym_access.h"
+
+/* Set only by purge_audit() while its own DELETE runs. */
+bool		sym_purge_in_progress = false;
+
+static void
+json_key(StringInfo buf, const char *key)
+{
+	if (buf->len > 0)
+		appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfoString(buf, ": ");
+}
+
+void
+sym_json_member(StringInfo buf, const char *key, const char *value)
+{
+	json_key(buf, key);
+	if (value)
+		escape_json(buf, value);
+	else
+		appendStringInfoString(buf, "null");
+}
+
+void
+sym_json_member_int(StringInfo buf, const char *key, int64 value)
+{
+	json_key(buf, key);
+	appendStringInfo(buf, INT64_FORMAT, value);
+}
+
+void
+sym_json_member_raw(StringInfo buf, const char *key, const char *json)
+{
+	json_key(buf, key);
+	appendStringInfoString(buf, json);
+}
+
+/*
+ * Log values are written bare when harmless and JSON-quoted otherwise, so a
+ * role called "x outcome=granted" or one with a newline cannot forge fields
+ * or lines.
+ */
+static void
+log_value(StringInfo buf, const char *value)
+{
+	bool		bare = value != NULL && *value != '\0';
+
+	if (value == NULL)
+	{
+		appendStringInfoChar(buf, '-');
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *) value; *p && bare; p++)
+		bare = *p > ' ' && *p < 0x7f && *p != '"' && *p != '\\' && *p != '=';
+	if (bare)
+		appendStringInfoString(buf, value);
+	else
+		escape_json(buf, value);
+}
+
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s == NULL);
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/*
+ * Insert the audit row (caller is SPI-connected, in the transaction that
+ * makes the change) and emit the LOG line.  Returns the row's id.
+ */
+int64
+sym_audit(const SymAudit *a)
+{
+	Oid			argtypes[12] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TEXTOID, TEXTOID, TEXTOID, INTERVALOID, TIMESTAMPTZOID, JSONBOID, JSONBOID};
+	Datum		values[12];
+	char		nulls[12];
+	bool		isnull[12];
+	const SymContext *ctx = a->ctx;
+	StringInfoData detail;
+	StringInfoData line;
+	int64		id;
+	int			ret;
+
+	initStringInfo(&detail);
+	if (a->message)
+		sym_json_member(&detail, "message", a->message);
+	if (a->extra && a->extra->len > 0)
+	{
+		if (detail.len > 0)
+			appendStringInfoString(&detail, ", ");
+		appendBinaryStringInfo(&detail, a->extra->data, a->extra->len);
+	}
+	values[0] = CStringGetTextDatum(a->action);
+	isnull[0] = false;
+	values[1] = CStringGetTextDatum(a->outcome);
+	isnull[1] = false;
+	values[2] = text_or_null(a->role_name, &isnull[2]);
+	values[3] = text_or_null(a->grantee, &isnull[3]);
+	values[4] = text_or_null(ctx ? ctx->requester : NULL, &isnull[4]);
+	values[5] = text_or_null(ctx ? ctx->approver : NULL, &isnull[5]);
+	values[6] = text_or_null(ctx && ctx->run_srn[0] ? ctx->run_srn : NULL, &isnull[6]);
+	values[7] = text_or_null(ctx ? ctx->reason : NULL, &isnull[7]);
+	isnull[8] = (a->duration == NULL);
+	values[8] = a->duration ? IntervalPGetDatum(a->duration) : (Datum) 0;
+	isnull[9] = TIMESTAMP_NOT_FINITE(a->expires_at);
+	values[9] = TimestampTzGetDatum(a->expires_at);
+	isnull[10] = false;
+	values[10] = DirectFunctionCall1(jsonb_in,
+									 CStringGetDatum(psprintf("{%s}", detail.data)));
+	/* The context keys that have no column of their own go to detail. */
+	isnull[11] = !(ctx && ctx->raw);
+	values[11] = isnull[11] ? (Datum) 0 : JsonbPGetDatum(ctx->raw);
+	for (int i = 0; i < 12; i++)
+		nulls[i] = isnull[i] ? 'n' : ' ';
+
+	ret = SPI_execute_with_args(
+								"INSERT INTO sym_access.audit"
+								" (action, outcome, role_name, grantee, requester, approver,"
+								"  run_srn, reason, duration, expires_at, detail)"
+								" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+								"  $11 || CASE WHEN $12 IS NULL"
+								"                OR $12 - '{run_srn,requester,approver,reason}'::text[] = '{}'"
+								"              THEN '{}'::jsonb"
+								"              ELSE jsonb_build_object('context',"
+								"                   $12 - '{run_srn,requester,approver,reason}'::text[]) END)"
+								" RETURNING id",
+								12, argtypes, values, nulls, false, 1);
+	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "sym_access: could not write the audit row");
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull[0]));
+
+	initStringInfo(&line);
+	appendStringInfo(&line, "sym_access: action=%s outcome=%s role=", a->action, a->outcome);
+	log_value(&line, a->role_name);
+	appendStringInfoString(&line, " grantee=");
+	log_value(&line, a->grantee);
+	appendStringInfoString(&line, " run=");
+	log_value(&line, ctx && ctx->run_srn[0] ? ctx->run_srn : NULL);
+	appendStringInfo(&line, " audit_id=" INT64_FORMAT, id);
+	ereport(LOG, (errmsg_internal("%s", line.data), errhidestmt(true)));
+
+	return id;
+}
+
+/*
+ * Build the sym_access.result composite in the caller's memory context.
+ */
+Datum
+sym_result(FunctionCallInfo fcinfo, const char *outcome, const char *role,
+		   const char *grantee, TimestampTz expires_at, int64 audit_id,
+		   const char *message)
+{
+	TupleDesc	tupdesc;
+	Datum		values[6];
+	bool		isnull[6];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "sym_access: return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	values[0] = text_or_null(outcome, &isnull[0]);
+	values[1] = text_or_null(role, &isnull[1]);
+	values[2] = text_or_null(grantee, &isnull[2]);
+	isnull[3] = TIMESTAMP_NOT_FINITE(expires_at);
+	values[3] = TimestampTzGetDatum(expires_at);
+	isnull[4] = false;
+	values[4] = Int64GetDatum(audit_id);
+	values[5] = text_or_null(message, &isnull[5]);
+
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, isnull));
+}
+
+PG_FUNCTION_INFO_V1(sym_access_audit_guard);
+
+/*
+ * BEFORE UPDATE OR DELETE (row) and BEFORE TRUNCATE (statement) trigger on
+ * sym_access.audit.  It binds the table owner too: only purge_audit(), which
+ * sets sym_purge_in_progress around its own DELETE, gets rows out.
+ */
+Datum
+sym_access_audit_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td;
+	const char *op;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sym_access_audit_guard() must be called as a trigger")));
+	td = (TriggerData *) fcinfo->context;
+
+	if (TRIGGER_FIRED_BY_DELETE(td->tg_event) &&
+		TRIGGER_FIRED_FOR_ROW(td->tg_event) && sym_purge_in_progress)
+		return PointerGetDatum(td->tg_trigtuple);
+
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		op = "UPDATE";
+	else if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		op = "DELETE";
+	else if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		op = "TRUNCATE";
+	else
+		op = "this change";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("sym_access.audit is append-only: %s is not allowed", op),
+			 errhint("Audit rows leave the table only through sym_access.purge_audit(), which keeps at least 30 days.")));
+	PG_RETURN_NULL();			/* not reached */
+}

@@ -1,0 +1,587 @@
+/*-------------------------------------------------------------------------
+ *
+ * grant.c
+ *	  The operator functions grant(), revoke() and expire().
+ *
+ * Bookkeeping: sym_access.active_grant holds one row per (role, grantee,
+ * run).  A membership made by sym_access is held while at least one of its
+ * runs' rows is unexpired; a membership that predates sym_access is recorded
+ * with preexisting = true and never revoked.  Every decision about a pair
+ * runs under sym_lock_pair(), writes one audit row and one LOG line, and
+ * policy refusals return outcome "denied" (with a WARNING) so the audit row
+ * commits with the caller's transaction.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/json.h"
+#include "utils/timestamp.h"
+
+#include "sym_access.h"
+
+PG_FUNCTION_INFO_V1(sym_access_grant);
+PG_FUNCTION_INFO_V1(sym_access_revoke);
+PG_FUNCTION_INFO_V1(sym_access_expire);
+
+/* What one call decided; becomes the audit row and the result. */
+typedef struct Decision
+{
+	const char *outcome;
+	char	   *message;
+	Oid			roleid;
+	Oid			granteeid;
+	Interval   *duration;
+	TimestampTz expires_at;
+	StringInfoData extra;
+} Decision;
+
+static void
+decision_init(Decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->expires_at = DT_NOBEGIN;
+	initStringInfo(&d->extra);
+}
+
+static void
+deny(Decision *d, char *message)
+{
+	d->outcome = "denied";
+	d->message = message;
+}
+
+static TimestampTz
+now_plus(const Interval *iv)
+{
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+												   TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+												   IntervalPGetDatum(iv)));
+}
+
+static int
+interval_compare(const Interval *a, const Interval *b)
+{
+	return DatumGetInt32(DirectFunctionCall2(interval_cmp,
+											 IntervalPGetDatum(a),
+											 IntervalPGetDatum(b)));
+}
+
+/* The allow-list entry of a role, if any. */
+typedef struct RolePolicy
+{
+	bool		found;
+	Interval   *default_duration;
+	Interval   *max_duration;
+	bool		terminate_sessions;
+} RolePolicy;
+
+static RolePolicy
+role_policy(Oid roleid)
+{
+	RolePolicy	p = {false, NULL, NULL, true};
+	Oid			argtypes[1] = {REGROLEOID};
+	Datum		values[1] = {ObjectIdGetDatum(roleid)};
+	bool		isnull;
+	int			ret;
+
+	ret = SPI_execute_with_args("SELECT default_duration, max_duration, terminate_sessions"
+								"  FROM sym_access.allowed_role WHERE role = $1",
+								1, argtypes, values, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "sym_access: could not read the allow-list");
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		p.found = true;
+		p.default_duration = DatumGetIntervalP(datumCopy(SPI_getbinval(tup, desc, 1, &isnull), false, sizeof(Interval)));
+		p.max_duration = DatumGetIntervalP(datumCopy(SPI_getbinval(tup, desc, 2, &isnull), false, sizeof(Interval)));
+		p.terminate_sessions = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+	}
+	return p;
+}
+
+/* Record (or extend) this run's row; returns the row's expiry. */
+static TimestampTz
+upsert_run(Oid roleid, Oid granteeid, const char *run_srn,
+		   TimestampTz expires_at, bool preexisting)
+{
+	Oid			argtypes[5] = {REGROLEOID, REGROLEOID, TEXTOID, TIMESTAMPTZOID, BOOLOID};
+	Datum		values[5];
+	bool		isnull;
+	int			ret;
+
+	values[0] = ObjectIdGetDatum(roleid);
+	values[1] = ObjectIdGetDatum(granteeid);
+	values[2] = CStringGetTextDatum(run_srn);
+	values[3] = TimestampTzGetDatum(expires_at);
+	values[4] = BoolGetDatum(preexisting);
+	ret = SPI_execute_with_args("INSERT INTO sym_access.active_grant AS g"
+								"  (role, grantee, run_srn, granted_at, expires_at, preexisting)"
+								" VALUES ($1, $2, $3, now(), $4, $5)"
+								" ON CONFLICT (role, grantee, run_srn) DO UPDATE"
+								"   SET expires_at = GREATEST(g.expires_at, excluded.expires_at),"
+								"       preexisting = excluded.preexisting"
+								" RETURNING expires_at",
+								5, argtypes, values, NULL, false, 1);
+	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "sym_access: could not record the active grant");
+	return DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Rows of other runs of the pair that still hold a membership made by
+ * sym_access, and the latest of their expiries.
+ */
+static int64
+live_runs(Oid roleid, Oid granteeid, TimestampTz *until)
+{
+	Oid			argtypes[2] = {REGROLEOID, REGROLEOID};
+	Datum		values[2] = {ObjectIdGetDatum(roleid), ObjectIdGetDatum(granteeid)};
+	bool		isnull;
+	int64		n;
+	Datum		d;
+
+	if (SPI_execute_with_args("SELECT count(*), max(expires_at) FROM sym_access.active_grant"
+							  " WHERE role = $1 AND grantee = $2"
+							  "   AND NOT preexisting AND expires_at > now()",
+							  2, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "sym_access: could not read active grants");
+	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	*until = isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+	return n;
+}
+
+static void
+delete_pair_rows(Oid roleid, Oid granteeid, bool only_ours)
+{
+	Oid			argtypes[3] = {REGROLEOID, REGROLEOID, BOOLOID};
+	Datum		values[3] = {ObjectIdGetDatum(roleid), ObjectIdGetDatum(granteeid),
+	BoolGetDatum(only_ours)};
+
+	if (SPI_execute_with_args("DELETE FROM sym_access.active_grant"
+							  " WHERE role = $1 AND grantee = $2 AND (NOT $3 OR NOT preexisting)",
+							  3, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "sym_access: could not delete active grants");
+}
+
+/*
+ * Revoke the membership sym_access made, then end the grantee's sessions if
+ * the role asks for it.  Returns true when a membership was removed.  The
+ * caller has checked that the grantor still holds ADMIN OPTION.
+ */
+bool
+sym_revoke_and_terminate(Oid roleid, Oid granteeid, const char **outcome,
+						 char **message, int *terminated_out)
+{
+	SymMembership m = sym_membership(roleid, granteeid);
+	char	   *role = GetUserNameFromId(roleid, false);
+	char	   *grantee = GetUserNameFromId(granteeid, false);
+	int			terminated = 0;
+
+	if (!m.ours)
+	{
+		*outcome = "not_granted";
+		*message = psprintf("\"%s\" no longer held \"%s\" through sym_access: the membership had been removed outside sym_access",
+							grantee, role);
+		return false;
+	}
+
+	sym_revoke_membership(roleid, granteeid);
+	/* Terminate last: the fewer steps after it, the shorter the window. */
+	if (role_policy(roleid).terminate_sessions)
+		terminated = sym_terminate_sessions(granteeid);
+	*terminated_out = terminated;
+
+	*outcome = "revoked";
+	*message = psprintf("revoked \"%s\" from \"%s\"%s", role, grantee,
+						terminated > 0 ? psprintf("; terminated %d session%s", terminated,
+												  terminated == 1 ? "" : "s") : "");
+	if (m.outside)
+		*message = psprintf("%s; a membership granted outside sym_access remains", *message);
+	return true;
+}
+
+static void
+decide_grant(const char *role_name, const char *grantee_name,
+			 Interval *requested, const SymContext *ctx, Decision *d)
+{
+	StringInfoData why;
+	char	   *reason;
+	RolePolicy	policy;
+	Interval	zero;
+	SymMembership m;
+	bool		preexisting = false;
+
+	initStringInfo(&why);
+	if (!sym_name_ok(role_name, "role", &reason) ||
+		!sym_name_ok(grantee_name, "grantee", &reason))
+		return deny(d, reason);
+
+	d->roleid = get_role_oid(role_name, true);
+	if (!OidIsValid(d->roleid))
+		return deny(d, psprintf("role \"%s\" does not exist", role_name));
+	d->granteeid = get_role_oid(grantee_name, true);
+	if (!OidIsValid(d->granteeid))
+		return deny(d, psprintf("user \"%s\" does not exist", grantee_name));
+
+	sym_lock_pair(d->roleid, d->granteeid);
+
+	policy = role_policy(d->roleid);
+	if (!policy.found)
+		return deny(d, psprintf("role \"%s\" is not on the sym_access allow-list", role_name));
+	if (sym_role_is_dangerous(d->roleid, &why))
+		return deny(d, psprintf("%s; it cannot be granted while that is so", why.data));
+	if (sym_grantee_is_unfit(d->granteeid, d->roleid, &why))
+		return deny(d, why.data);
+
+	memset(&zero, 0, sizeof(zero));
+	if (requested == NULL)
+		d->duration = policy.default_duration;
+	else if (interval_compare(requested, &zero) <= 0)
+		return deny(d, psprintf("duration %s is not positive", sym_interval_out(requested)));
+	else if (interval_compare(requested, policy.max_duration) > 0)
+	{
+		d->duration = policy.max_duration;
+		sym_json_member(&d->extra, "requested_duration", sym_interval_out(requested));
+		sym_json_member_raw(&d->extra, "clamped", "true");
+	}
+	else
+		d->duration = requested;
+
+	if (!sym_grantor_has_admin(d->roleid))
+		return deny(d, psprintf("sym_access_grantor does not hold ADMIN OPTION on \"%s\" (restored into a new cluster, or revoked by hand); run sym_access.allow_role('%s') again",
+								role_name, role_name));
+
+	m = sym_membership(d->roleid, d->granteeid);
+	if (m.ours)
+		d->outcome = "extended";
+	else if (m.outside)
+	{
+		d->outcome = "already_member";
+		preexisting = true;
+	}
+	else
+	{
+		sym_grant_membership(d->roleid, d->granteeid);
+		d->outcome = "granted";
+	}
+
+	d->expires_at = upsert_run(d->roleid, d->granteeid, ctx->run_srn,
+							   now_plus(d->duration), preexisting);
+
+	if (preexisting)
+		d->message = psprintf("\"%s\" was already a member of \"%s\" outside sym_access; recorded as pre-existing, sym_access will never revoke it",
+							  grantee_name, role_name);
+	else if (m.ours)
+		d->message = psprintf("\"%s\" already holds \"%s\" through sym_access; this run holds it until %s",
+							  grantee_name, role_name, sym_timestamptz_out(d->expires_at));
+	else
+		d->message = psprintf("granted \"%s\" to \"%s\" until %s",
+							  role_name, grantee_name, sym_timestamptz_out(d->expires_at));
+	if (requested && d->duration != requested)
+		d->message = psprintf("%s (requested %s, clamped to the role's max_duration %s)",
+							  d->message, sym_interval_out(requested),
+							  sym_interval_out(d->duration));
+}
+
+static void
+decide_revoke(const char *role_name, const char *grantee_name,
+			  const SymContext *ctx, Decision *d)
+{
+	Oid			argtypes[3] = {REGROLEOID, REGROLEOID, TEXTOID};
+	Datum		values[3];
+	char	   *reason;
+	bool		isnull;
+	bool		preexisting;
+	TimestampTz until;
+	int64		others;
+	int			terminated = 0;
+
+	if (!sym_name_ok(role_name, "role", &reason) ||
+		!sym_name_ok(grantee_name, "grantee", &reason))
+		return deny(d, reason);
+
+	d->roleid = get_role_oid(role_name, true);
+	if (!OidIsValid(d->roleid))
+		return deny(d, psprintf("role \"%s\" does not exist", role_name));
+	d->granteeid = get_role_oid(grantee_name, true);
+	if (!OidIsValid(d->granteeid))
+		return deny(d, psprintf("user \"%s\" does not exist", grantee_name));
+
+	sym_lock_pair(d->roleid, d->granteeid);
+
+	/* Refuse before changing anything if the revoke could not complete. */
+	if (sym_membership(d->roleid, d->granteeid).ours &&
+		!sym_grantor_has_admin(d->roleid))
+		return deny(d, psprintf("sym_access_grantor does not hold ADMIN OPTION on \"%s\"; the membership cannot be revoked by sym_access",
+								role_name));
+
+	values[0] = ObjectIdGetDatum(d->roleid);
+	values[1] = ObjectIdGetDatum(d->granteeid);
+	values[2] = CStringGetTextDatum(ctx->run_srn);
+	if (SPI_execute_with_args("DELETE FROM sym_access.active_grant"
+							  " WHERE role = $1 AND grantee = $2 AND run_srn = $3"
+							  " RETURNING preexisting",
+							  3, argtypes, values, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
+		elog(ERROR, "sym_access: could not delete the active grant");
+
+	if (SPI_processed == 0)
+	{
+		d->outcome = "not_granted";
+		d->message = psprintf("no active grant of \"%s\" to \"%s\" for this run; nothing to do",
+							  role_name, grantee_name);
+		return;
+	}
+	preexisting = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (preexisting)
+	{
+		d->outcome = "preexisting";
+		d->message = psprintf("\"%s\" was a member of \"%s\" before sym_access; the run is closed and the membership kept",
+							  grantee_name, role_name);
+		return;
+	}
+
+	others = live_runs(d->roleid, d->granteeid, &until);
+	if (others > 0)
+	{
+		d->outcome = "still_active";
+		d->expires_at = until;
+		d->message = psprintf("this run is closed; %lld other run%s still hold%s \"%s\" for \"%s\" until %s",
+							  (long long) others, others == 1 ? "" : "s",
+							  others == 1 ? "s" : "", role_name, grantee_name,
+							  sym_timestamptz_out(until));
+		return;
+	}
+
+	/* Expired rows of other runs have nothing left to hold. */
+	delete_pair_rows(d->roleid, d->granteeid, true);
+	if (sym_revoke_and_terminate(d->roleid, d->granteeid, &d->outcome, &d->message, &terminated))
+		sym_json_member_int(&d->extra, "terminated_sessions", terminated);
+}
+
+/* Shared tail of grant() and revoke(): audit, warn, build the result. */
+static Datum
+finish(FunctionCallInfo fcinfo, MemoryContext callerctx, const char *action,
+	   const char *role_name, const char *grantee_name, const SymContext *ctx,
+	   Decision *d)
+{
+	SymAudit	a;
+	int64		audit_id;
+	Datum		result;
+
+	memset(&a, 0, sizeof(a));
+	a.action = action;
+	a.outcome = d->outcome;
+	a.role_name = role_name;
+	a.grantee = grantee_name;
+	a.ctx = ctx;
+	a.duration = d->duration;
+	a.expires_at = d->expires_at;
+	a.message = d->message;
+	a.extra = &d->extra;
+	audit_id = sym_audit(&a);
+
+	if (strcmp(d->outcome, "denied") == 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("sym_access: %s denied: %s", action, d->message),
+				 errdetail("The refusal is recorded as audit row " INT64_FORMAT ".", audit_id)));
+
+	MemoryContextSwitchTo(callerctx);
+	result = sym_result(fcinfo, d->outcome, role_name, grantee_name,
+						d->expires_at, audit_id, d->message);
+	SPI_finish();
+	return result;
+}
+
+Datum
+sym_access_grant(PG_FUNCTION_ARGS)
+{
+	MemoryContext callerctx = CurrentMemoryContext;
+	char	   *role_name = sym_text_arg(fcinfo, 0, "role", true);
+	char	   *grantee_name = sym_text_arg(fcinfo, 1, "grantee", true);
+	Interval   *requested = PG_ARGISNULL(2) ? NULL : PG_GETARG_INTERVAL_P(2);
+	SymContext	ctx;
+	Decision	d;
+
+	sym_require_read_committed("grant");
+	sym_parse_context(fcinfo, 3, &ctx);
+
+	SPI_connect();
+	decision_init(&d);
+	decide_grant(role_name, grantee_name, requested, &ctx, &d);
+	return finish(fcinfo, callerctx, "grant", role_name, grantee_name, &ctx, &d);
+}
+
+Datum
+sym_access_revoke(PG_FUNCTION_ARGS)
+{
+	MemoryContext callerctx = CurrentMemoryContext;
+	char	   *role_name = sym_text_arg(fcinfo, 0, "role", true);
+	char	   *grantee_name = sym_text_arg(fcinfo, 1, "grantee", true);
+	SymContext	ctx;
+	Decision	d;
+
+	sym_require_read_committed("revoke");
+	sym_parse_context(fcinfo, 2, &ctx);
+
+	SPI_connect();
+	decision_init(&d);
+	decide_revoke(role_name, grantee_name, &ctx, &d);
+	return finish(fcinfo, callerctx, "revoke", role_name, grantee_name, &ctx, &d);
+}
+
+/*
+ * Close the expired runs of one pair and revoke the membership if no run is
+ * left to hold it.  Writes one audit row when it closed anything.  Returns 1
+ * when a membership was revoked.
+ */
+static int
+expire_pair(Oid roleid, Oid granteeid)
+{
+	Oid			argtypes[2] = {REGROLEOID, REGROLEOID};
+	Datum		values[2] = {ObjectIdGetDatum(roleid), ObjectIdGetDatum(granteeid)};
+	char	   *role = GetUserNameFromId(roleid, true);
+	char	   *grantee = GetUserNameFromId(granteeid, true);
+	SymContext	ctx;
+	SymAudit	a;
+	StringInfoData extra;
+	StringInfoData runs;
+	const char *outcome;
+	char	   *message;
+	bool		any_ours = false;
+	bool		revoked = false;
+	TimestampTz until;
+	TimestampTz last_expiry = DT_NOBEGIN;
+	int64		others;
+
+	sym_lock_pair(roleid, granteeid);
+
+	if (SPI_execute_with_args("DELETE FROM sym_access.active_grant"
+							  " WHERE role = $1 AND grantee = $2 AND expires_at <= now()"
+							  " RETURNING run_srn, preexisting, expires_at",
+							  2, argtypes, values, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
+		elog(ERROR, "sym_access: could not delete expired grants");
+	if (SPI_processed == 0)
+		return 0;				/* a concurrent call closed them already */
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.run_srn = "";
+	initStringInfo(&runs);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		TimestampTz exp;
+
+		char	   *run = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+
+		if (i > 0)
+			appendStringInfoString(&runs, ", ");
+		escape_json(&runs, run);
+		/* The run_srn column names the run when exactly one closed. */
+		if (SPI_processed == 1)
+			ctx.run_srn = run;
+		any_ours |= !DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+		exp = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
+		if (exp > last_expiry)
+			last_expiry = exp;
+	}
+
+	initStringInfo(&extra);
+	sym_json_member_raw(&extra, "runs", psprintf("[%s]", runs.data));
+
+	others = live_runs(roleid, granteeid, &until);
+	if (role == NULL || grantee == NULL)
+	{
+		outcome = "not_granted";
+		message = "the role or the user no longer exists";
+	}
+	else if (others > 0)
+	{
+		outcome = "still_active";
+		message = psprintf("expired run closed; another run holds \"%s\" for \"%s\" until %s",
+						   role, grantee, sym_timestamptz_out(until));
+	}
+	else if (!any_ours)
+	{
+		outcome = "preexisting";
+		message = psprintf("expired run closed; \"%s\" was a member of \"%s\" before sym_access and keeps it",
+						   grantee, role);
+	}
+	else if (sym_membership(roleid, granteeid).ours && !sym_grantor_has_admin(roleid))
+	{
+		outcome = "denied";
+		message = psprintf("sym_access_grantor does not hold ADMIN OPTION on \"%s\"; \"%s\" keeps the membership: revoke it by hand",
+						   role, grantee);
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("sym_access: expire denied: %s", message)));
+	}
+	else
+	{
+		int			terminated = 0;
+
+		delete_pair_rows(roleid, granteeid, true);
+		revoked = sym_revoke_and_terminate(roleid, granteeid, &outcome, &message, &terminated);
+		if (revoked)
+			sym_json_member_int(&extra, "terminated_sessions", terminated);
+	}
+
+	memset(&a, 0, sizeof(a));
+	a.action = "expire";
+	a.outcome = outcome;
+	a.role_name = role ? role : psprintf("%u", roleid);
+	a.grantee = grantee ? grantee : psprintf("%u", granteeid);
+	a.ctx = &ctx;
+	a.expires_at = last_expiry;
+	a.message = message;
+	a.extra = &extra;
+	(void) sym_audit(&a);
+	return revoked ? 1 : 0;
+}
+
+Datum
+sym_access_expire(PG_FUNCTION_ARGS)
+{
+	Oid		   *roles;
+	Oid		   *grantees;
+	uint64		npairs;
+	int			revoked = 0;
+
+	sym_require_read_committed("expire");
+	SPI_connect();
+
+	/* Driven by the expires_at index: cost follows the expired rows. */
+	if (SPI_execute("SELECT DISTINCT role::oid, grantee::oid FROM sym_access.active_grant"
+					" WHERE expires_at <= now()", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "sym_access: could not list expired grants");
+	npairs = SPI_processed;
+	roles = palloc(sizeof(Oid) * (npairs + 1));
+	grantees = palloc(sizeof(Oid) * (npairs + 1));
+	for (uint64 i = 0; i < npairs; i++)
+	{
+		bool		isnull;
+
+		roles[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		grantees[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+
+	for (uint64 i = 0; i < npairs; i++)
+		revoked += expire_pair(roles[i], grantees[i]);
+
+	SPI_finish();
+	PG_RETURN_INT32(revoked);
+}

@@ -1,0 +1,222 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy.c
+ *	  Which roles may never be handed out, and who may never receive one.
+ *
+ * A role is dangerous when it, or any role it belongs to through any chain
+ * of memberships, carries a cluster-level attribute or is one of the
+ * predefined roles that reach outside the database.  The walk ignores
+ * INHERIT and SET options on purpose: what SET ROLE cannot reach today, a
+ * later ALTER can make reachable.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_auth_members.h"
+#include "catalog/pg_authid.h"
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/catcache.h"
+#include "utils/syscache.h"
+
+#include "sym_access.h"
+
+/* Predefined and extension roles whose membership is never handed out. */
+static const char *const forbidden_roles[] = {
+	"pg_execute_server_program",
+	"pg_read_server_files",
+	"pg_write_server_files",
+	"pg_create_subscription",	/* PostgreSQL 16+ */
+	"pg_signal_backend",
+	SYM_ROLE_GRANTOR,
+	SYM_ROLE_ADMIN,
+	SYM_ROLE_OPERATOR,
+};
+
+Oid
+sym_grantor_oid(void)
+{
+	return get_role_oid(SYM_ROLE_GRANTOR, false);
+}
+
+static char *
+role_name(Oid roleid)
+{
+	char	   *name = GetUserNameFromId(roleid, true);
+
+	return name ? name : psprintf("%u", roleid);
+}
+
+/* The attribute that makes a role dangerous on its own, or NULL. */
+static const char *
+dangerous_attribute(Oid roleid)
+{
+	HeapTuple	tup;
+	Form_pg_authid form;
+	const char *attr = NULL;
+
+	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(roleid));
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	form = (Form_pg_authid) GETSTRUCT(tup);
+	if (form->rolsuper)
+		attr = "SUPERUSER";
+	else if (form->rolcreaterole)
+		attr = "CREATEROLE";
+	else if (form->rolcreatedb)
+		attr = "CREATEDB";
+	else if (form->rolreplication)
+		attr = "REPLICATION";
+	else if (form->rolbypassrls)
+		attr = "BYPASSRLS";
+	ReleaseSysCache(tup);
+	return attr;
+}
+
+static bool
+is_forbidden_role(Oid roleid)
+{
+	for (int i = 0; i < lengthof(forbidden_roles); i++)
+	{
+		Oid			forbidden = get_role_oid(forbidden_roles[i], true);
+
+		if (OidIsValid(forbidden) && forbidden == roleid)
+			return true;
+	}
+	return false;
+}
+
+/* Describe the chain from the start role to roles[idx], following parents. */
+static void
+describe_chain(StringInfo why, List *roles, List *parents, int idx)
+{
+	List	   *chain = NIL;
+	ListCell   *lc;
+	bool		first = true;
+
+	while (idx >= 0)
+	{
+		chain = lcons_oid(list_nth_oid(roles, idx), chain);
+		idx = list_nth_int(parents, idx);
+	}
+	foreach(lc, chain)
+	{
+		appendStringInfo(why, "%s\"%s\"", first ? "" : " -> ",
+						 role_name(lfirst_oid(lc)));
+		first = false;
+	}
+}
+
+/*
+ * Breadth-first walk up the membership graph from roleid.  On a finding,
+ * explain it in why and return true.
+ */
+bool
+sym_role_is_dangerous(Oid roleid, StringInfo why)
+{
+	List	   *roles = list_make1_oid(roleid);
+	List	   *parents = list_make1_int(-1);
+
+	for (int i = 0; i < list_length(roles); i++)
+	{
+		Oid			current = list_nth_oid(roles, i);
+		const char *attr = dangerous_attribute(current);
+		CatCList   *members;
+
+		if (attr != NULL || is_forbidden_role(current))
+		{
+			if (i == 0)
+			{
+				if (attr)
+					appendStringInfo(why, "role \"%s\" has %s", role_name(current), attr);
+				else
+					appendStringInfo(why, "role \"%s\" is reserved", role_name(current));
+			}
+			else
+			{
+				appendStringInfo(why, "role \"%s\" is a member of %s\"%s\" (",
+								 role_name(roleid),
+								 attr ? psprintf("%s role ", attr) : "",
+								 role_name(current));
+				describe_chain(why, roles, parents, i);
+				appendStringInfoChar(why, ')');
+			}
+			return true;
+		}
+
+		members = SearchSysCacheList1(AUTHMEMMEMROLE, ObjectIdGetDatum(current));
+		for (int j = 0; j < members->n_members; j++)
+		{
+			HeapTuple	tup = &members->members[j]->tuple;
+			Oid			parent = ((Form_pg_auth_members) GETSTRUCT(tup))->roleid;
+
+			if (!list_member_oid(roles, parent))
+			{
+				roles = lappend_oid(roles, parent);
+				parents = lappend_int(parents, i);
+			}
+		}
+		ReleaseSysCacheList(members);
+	}
+	return false;
+}
+
+/*
+ * A grantee must be an ordinary login role: not a superuser, not one of the
+ * extension's roles or a member of them (a bot), not the caller, and not a
+ * role that would make the membership graph circular.
+ */
+bool
+sym_grantee_is_unfit(Oid granteeid, Oid roleid, StringInfo why)
+{
+	HeapTuple	tup;
+	Form_pg_authid form;
+	char	   *name = role_name(granteeid);
+	bool		canlogin;
+	bool		super;
+
+	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(granteeid));
+	if (!HeapTupleIsValid(tup))
+	{
+		appendStringInfo(why, "user \"%s\" does not exist", name);
+		return true;
+	}
+	form = (Form_pg_authid) GETSTRUCT(tup);
+	canlogin = form->rolcanlogin;
+	super = form->rolsuper;
+	ReleaseSysCache(tup);
+
+	if (super)
+		appendStringInfo(why, "user \"%s\" is a superuser", name);
+	else if (!canlogin)
+		appendStringInfo(why, "role \"%s\" cannot log in (NOLOGIN); grantees must be login roles", name);
+	else if (granteeid == GetSessionUserId() || granteeid == GetOuterUserId())
+		appendStringInfo(why, "user \"%s\" is the caller; the bot cannot grant roles to itself", name);
+	else if (granteeid == roleid)
+		appendStringInfo(why, "a role cannot be granted to itself");
+	else if (is_member_of_role_nosuper(roleid, granteeid))
+		appendStringInfo(why, "role \"%s\" is itself a member of \"%s\"; granting it would make the membership circular",
+						 role_name(roleid), name);
+	else
+	{
+		const char *own[] = {SYM_ROLE_OPERATOR, SYM_ROLE_GRANTOR, SYM_ROLE_ADMIN};
+
+		for (int i = 0; i < lengthof(own); i++)
+		{
+			Oid			ownid = get_role_oid(own[i], true);
+
+			if (OidIsValid(ownid) && is_member_of_role_nosuper(granteeid, ownid))
+			{
+				appendStringInfo(why, "user \"%s\" is %s \"%s\"; sym_access does not grant roles to its own roles or bots",
+								 name, granteeid == ownid ? "the role" : "a member of", own[i]);
+				return true;
+			}
+		}
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,106 @@
+/*-------------------------------------------------------------------------
+ *
+ * sym_access.h
+ *	  Shared declarations of the sym_access extension: just-in-time role
+ *	  membership with an allow-list, an append-only audit trail and expiry.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SYM_ACCESS_H
+#define SYM_ACCESS_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/jsonb.h"
+
+/* Role names are identifiers: never truncated, refused when too long. */
+#define SYM_NAME_MAX	(NAMEDATALEN - 1)
+/* Any free-text argument or context value. */
+#define SYM_TEXT_MAX	1024
+/* The whole context object, as text. */
+#define SYM_CONTEXT_MAX 16384
+
+#define SYM_ROLE_OPERATOR	"sym_access_operator"
+#define SYM_ROLE_GRANTOR	"sym_access_grantor"
+#define SYM_ROLE_ADMIN		"sym_access_admin"
+
+/* GUCs (module.c) */
+extern int	sym_expire_interval;
+extern char *sym_database;
+
+/* The understood keys of a call's context (input.c). */
+typedef struct SymContext
+{
+	char	   *run_srn;		/* never NULL: "" when absent */
+	char	   *requester;
+	char	   *approver;
+	char	   *reason;
+	char	   *event_id;
+	char	   *event_type;
+	Jsonb	   *raw;			/* the whole context, kept in audit.detail */
+} SymContext;
+
+/* One audit row plus its LOG line (audit.c). */
+typedef struct SymAudit
+{
+	const char *action;
+	const char *outcome;
+	const char *role_name;
+	const char *grantee;
+	const SymContext *ctx;		/* may be NULL */
+	const Interval *duration;	/* may be NULL */
+	TimestampTz expires_at;		/* DT_NOBEGIN when none */
+	const char *message;		/* may be NULL */
+	StringInfo	extra;			/* JSON object members for detail, or NULL */
+} SymAudit;
+
+/* input.c */
+extern char *sym_text_arg(FunctionCallInfo fcinfo, int argno, const char *what,
+						  bool required);
+extern bool sym_name_ok(const char *name, const char *what, char **why);
+extern void sym_parse_context(FunctionCallInfo fcinfo, int argno, SymContext *ctx);
+extern void sym_require_read_committed(const char *fname);
+extern char *sym_interval_out(const Interval *iv);
+extern char *sym_timestamptz_out(TimestampTz ts);
+
+/* policy.c */
+extern bool sym_role_is_dangerous(Oid roleid, StringInfo why);
+extern bool sym_grantee_is_unfit(Oid granteeid, Oid roleid, StringInfo why);
+extern Oid	sym_grantor_oid(void);
+
+/* membership.c */
+typedef struct SymMembership
+{
+	bool		ours;			/* a membership granted by sym_access_grantor */
+	bool		outside;		/* a membership granted by anyone else */
+} SymMembership;
+
+extern void sym_lock_pair(Oid roleid, Oid granteeid);
+extern SymMembership sym_membership(Oid roleid, Oid granteeid);
+extern bool sym_grantor_has_admin(Oid roleid);
+extern void sym_grant_membership(Oid roleid, Oid granteeid);
+extern void sym_revoke_membership(Oid roleid, Oid granteeid);
+extern void sym_grant_admin_to_grantor(Oid roleid);
+extern void sym_revoke_admin_from_grantor(Oid roleid);
+extern int	sym_terminate_sessions(Oid granteeid);
+
+/* audit.c */
+extern int64 sym_audit(const SymAudit *a);
+extern void sym_json_member(StringInfo buf, const char *key, const char *value);
+extern void sym_json_member_int(StringInfo buf, const char *key, int64 value);
+extern void sym_json_member_raw(StringInfo buf, const char *key, const char *json);
+extern Datum sym_result(FunctionCallInfo fcinfo, const char *outcome,
+						const char *role, const char *grantee,
+						TimestampTz expires_at, int64 audit_id,
+						const char *message);
+extern bool sym_purge_in_progress;
+
+/* grant.c: shared by revoke, expire and disallow_role */
+extern bool sym_revoke_and_terminate(Oid roleid, Oid granteeid,
+									 const char **outcome, char **message,
+									 int *terminated);
+
+#endif							/* SYM_ACCESS_H */
