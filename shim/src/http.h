@@ -1,0 +1,33 @@
+/* A thin layer over one reused libcurl easy handle (kept for the whole process so
+ * connections to the Runtime API stay open), used by the runtime loop and by the
+ * secrets lookup. Plain HTTP to local endpoints only. */
+#ifndef SHIM_HTTP_H
+#define SHIM_HTTP_H
+
+#include "util.h"
+
+#define HTTP_MAX_HEADERS 48
+
+typedef struct {
+	long status;
+	buf_t body;
+	int body_truncated;            /* more than max_body bytes arrived */
+	int nheaders;
+	char *name[HTTP_MAX_HEADERS];  /* as received; look up with http_header() */
+	char *value[HTTP_MAX_HEADERS];
+} http_response;
+
+/* method "GET" or "POST"; headers: NULL-terminated "Name: value" list (may be
+ * NULL); timeout_ms 0 = no timeout (the Runtime API's next call must have none).
+ * Returns 0 when an HTTP answer arrived (any status), -1 with *err otherwise. */
+int http_request(const char *method, const char *url, const char *const *headers,
+		 const char *body, size_t body_len, long timeout_ms, size_t max_body,
+		 http_response *resp, char **err);
+/* Case-insensitive header lookup; NULL when absent. */
+const char *http_header(const http_response *r, const char *name);
+void http_response_free(http_response *r);
+/* URL-encodes s (malloc'd, NULL on OOM). */
+char *http_escape(const char *s);
+void http_cleanup(void);
+
+#endif
