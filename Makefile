@@ -49,3 +49,10 @@ shim:
 
 lambda-zip:
 	$(MAKE) -C shim lambda-zip
+
+# The two halves of PGXS's installcheck, so that make test can report each.
+installcheck-regress:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+
+installcheck-isolation:
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)

@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/jsonb.h"
@@ -167,14 +168,36 @@ sym_require_read_committed(const char *fname)
 				 errhint("Call it outside an explicit REPEATABLE READ or SERIALIZABLE transaction.")));
 }
 
+/*
+ * Messages and log lines read the same whatever the session's DateStyle,
+ * IntervalStyle or TimeZone: intervals in the "postgres" style, times in
+ * ISO 8601 UTC to the second.
+ */
 char *
 sym_interval_out(const Interval *iv)
 {
-	return DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv)));
+	struct pg_itm itm;
+	char		buf[MAXDATELEN + 1];
+
+#ifdef INTERVAL_NOT_FINITE
+	if (INTERVAL_NOT_FINITE(iv))
+		return pstrdup(INTERVAL_IS_NOBEGIN(iv) ? "-infinity" : "infinity");
+#endif
+	interval2itm(*iv, &itm);
+	EncodeInterval(&itm, INTSTYLE_POSTGRES, buf);
+	return pstrdup(buf);
 }
 
 char *
 sym_timestamptz_out(TimestampTz ts)
 {
-	return DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(ts)));
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (TIMESTAMP_NOT_FINITE(ts) ||
+		timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		return pstrdup(TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity");
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ",
+					tm.tm_year, tm.tm_mon, tm.tm_mday,
+					tm.tm_hour, tm.tm_min, tm.tm_sec);
 }

@@ -1,4 +1,4 @@
-/* sym_access--1.0.sql */
+/* sym_access--1.0.0.sql */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION sym_access" to load this file. \quit

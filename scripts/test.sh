@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# make test: every test of the project, from a fresh machine.
+#
+#   1. install missing Debian packages (scripts/deps.sh)
+#   2. build the extension with -Werror and install it into $PG_CONFIG's server
+#   3. start a throwaway cluster (test/cluster.sh) with the library preloaded
+#   4. pg_regress (sql/, expected/) and pg_isolation_regress (test/isolation/)
+#   5. the background-worker test (test/worker.sh)
+#   6. the shim's tests against the same cluster (shim/test/run.sh)
+#   7. the deployment lint (scripts/lint-deploy.sh)
+#
+# SUITES="regress isolation worker shim lint" selects parts (default: all).
+# PG_CONFIG=... runs against another server build (see scripts/matrix.sh).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PG_CONFIG=${PG_CONFIG:-pg_config}
+SUITES=${SUITES:-regress isolation worker shim lint}
+
+step() { printf '\n==> %s\n' "$*"; }
+want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
+
+passed=0
+failed=0
+failures=()
+count() { # suite-name passed failed
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	[ "$3" = 0 ] || failures+=("$1")
+}
+
+step "checking packages"
+scripts/deps.sh || exit 1
+
+# sudo only where the install tree is not ours to write.
+as_installer=()
+if [ ! -w "$("$PG_CONFIG" --pkglibdir)" ] && [ "$(id -u)" != 0 ]; then
+	as_installer=(sudo)
+fi
+
+step "building the extension ($("$PG_CONFIG" --version)) with -Werror"
+make -s clean >/dev/null 2>&1 || true
+make -s WERROR=1 PG_CONFIG="$PG_CONFIG" || exit 1
+step "installing it into $("$PG_CONFIG" --pkglibdir)"
+"${as_installer[@]}" make -s install PG_CONFIG="$PG_CONFIG" >/dev/null || exit 1
+
+tmp=$(mktemp -d /tmp/sym_access_test.XXXXXX)
+chmod 755 "$tmp"
+cleanup() { test/cluster.sh stop "$tmp/pg" >/dev/null 2>&1; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+step "starting a throwaway cluster in $tmp/pg"
+test/cluster.sh start "$tmp/pg" "shared_preload_libraries = 'sym_access'" || exit 1
+# shellcheck disable=SC1091
+. "$tmp/pg/env"
+
+# pg_regress output: "All N tests passed." / "M of N tests failed."
+regress_counts() {
+	local out=$1 n m
+	if n=$(sed -n 's/.*All \([0-9]*\) tests passed.*/\1/p' "$out") && [ -n "$n" ]; then
+		echo "$n 0"
+	elif m=$(sed -n 's/.* \([0-9]*\) of \([0-9]*\) tests failed.*/\1 \2/p' "$out") && [ -n "$m" ]; then
+		set -- $m
+		echo "$(($2 - $1)) $1"
+	else
+		echo "0 1"
+	fi
+}
+
+if want regress; then
+	step "pg_regress: $(ls sql/*.sql | wc -l) tests"
+	make -s installcheck-regress PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$tmp/regress.out"
+	[ -f regression.diffs ] && cat regression.diffs
+	count regress $(regress_counts "$tmp/regress.out")
+fi
+
+if want isolation; then
+	step "pg_isolation_regress: $(ls test/isolation/specs/*.spec | wc -l) specs"
+	make -s installcheck-isolation PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$tmp/isolation.out"
+	[ -f output_iso/regression.diffs ] && cat output_iso/regression.diffs
+	count isolation $(regress_counts "$tmp/isolation.out")
+fi
+
+if want worker; then
+	step "background worker: test/worker.sh"
+	if test/worker.sh; then count worker 1 0; else count worker 0 1; fi
+fi
+
+if want shim; then
+	step "shim: shim/test/run.sh"
+	if shim/test/run.sh 2>&1 | tee "$tmp/shim.out"; then
+		n=$(sed -n 's/^\([0-9]*\) passed, 0 failed.*/\1/p' "$tmp/shim.out" | tail -1)
+		count shim "${n:-1}" 0
+	else
+		n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/shim.out" | tail -1)
+		# shellcheck disable=SC2086
+		[ -n "$n" ] && count shim $n || count shim 0 1
+	fi
+fi
+
+if want lint; then
+	step "deployment lint: scripts/lint-deploy.sh"
+	if scripts/lint-deploy.sh 2>&1 | tee "$tmp/lint.out"; then
+		n=$(sed -n 's/^\([0-9]*\) passed, 0 failed.*/\1/p' "$tmp/lint.out" | tail -1)
+		count lint "${n:-1}" 0
+	else
+		count lint 0 1
+	fi
+fi
+
+step "summary"
+[ ${#failures[@]} -eq 0 ] || echo "failing suites: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
