@@ -197,7 +197,8 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 	SPI_connect();
 
 	if (SPI_execute_with_args("SELECT grantee::oid FROM sym_access.active_grant"
-							  " WHERE role = $1 GROUP BY grantee HAVING bool_or(NOT preexisting)",
+							  " WHERE role = $1 GROUP BY grantee HAVING bool_or(NOT preexisting)"
+							  " ORDER BY grantee::text",
 							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not list active grants");
 	n = SPI_processed;
