@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Offline checks of the deployment pieces (terraform/, docker/, the scripts):
+# no AWS account, no Docker engine, no Terraform providers needed.
+#
+#   scripts/lint-deploy.sh            run every check, print "N passed, M failed"
+#
+# Tools come from Debian (scripts/packages/deploy.txt, installed by
+# scripts/deps.sh), from Debian's newer suite through a private apt
+# configuration, and from npm; the last two are cached under .cache/deploy-lint
+# at the repository root (override with SYM_LINT_CACHE). See scripts/lint/tools.sh.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+cache=${SYM_LINT_CACHE:-$root/.cache/deploy-lint}
+lint=$here/lint
+cd "$root" || exit 2
+
+export TF_CLI_CONFIG_FILE=/dev/null TF_IN_AUTOMATION=1 NO_COLOR=1
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+
+passed=0
+failed=0
+failures=()
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# check NAME COMMAND...: run COMMAND, report, keep its output on failure.
+check() {
+	local name=$1
+	shift
+	local t0=$SECONDS
+	if "$@" >"$out/log" 2>&1; then
+		passed=$((passed + 1))
+		printf 'ok    %-34s (%ss) %s\n' "$name" $((SECONDS - t0)) "$(tail -n 1 "$out/log")"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		printf 'FAIL  %-34s (%ss)\n' "$name" $((SECONDS - t0))
+		sed 's/^/      /' "$out/log" | tail -n 40
+	fi
+}
+
+need() {
+	local missing=()
+	for c in "$@"; do command -v "$c" >/dev/null || missing+=("$c"); done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "missing command(s): ${missing[*]} - run scripts/deps.sh (scripts/packages/deploy.txt)"
+	return 1
+}
+
+tools() {
+	need node npm apt-get dpkg-deb shellcheck || return 1
+	bash "$lint/tools.sh" "$cache" && echo "cached in ${cache#"$root"/}"
+}
+
+# terraform fmt -check -recursive; without terraform, the same formatter
+# (hclwrite) from @cdktf/hcl-tools compares each file with its formatted form.
+tf_fmt() {
+	if command -v terraform >/dev/null; then
+		terraform fmt -no-color -check -recursive -diff terraform || return 1
+		echo "terraform fmt: clean"
+	else
+		node "$lint/hcl-fmt.mjs" "$cache/npm" terraform
+	fi
+}
+
+# A real HCL parse: HashiCorp's terraform-config-inspect per module directory
+# (the loader Terraform uses for early config) and @cdktf/hcl2json per file.
+tf_parse() {
+	local inspect=$cache/root/usr/bin/terraform-config-inspect rc=0 dir n=0
+	[ -x "$inspect" ] || { echo "terraform-config-inspect missing in $cache"; return 1; }
+	while IFS= read -r dir; do
+		n=$((n + 1))
+		if ! "$inspect" --json "$dir" >"$out/inspect.json"; then
+			echo "terraform-config-inspect: $dir"
+			grep -A3 '"severity"' "$out/inspect.json" | sed 's/^/  /'
+			rc=1
+		fi
+	done < <(find terraform -name '*.tf' -not -path '*/.terraform/*' -printf '%h\n' | sort -u)
+	node "$lint/tf-check.mjs" "$cache/npm" parse terraform || rc=1
+	[ $rc -eq 0 ] && echo "$n module directories parsed by terraform-config-inspect and hcl2json"
+	return $rc
+}
+
+tf_refs() { node "$lint/tf-check.mjs" "$cache/npm" refs terraform; }
+
+sym_impl() {
+	"$py" - terraform/impl.py <<'PY'
+import ast, sys
+src = open(sys.argv[1]).read()
+tree = ast.parse(src, sys.argv[1])
+names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+if "get_approvers" not in names:
+    sys.exit(f"{sys.argv[1]}: no get_approvers reducer")
+print(f"{sys.argv[1]}: parses, defines {', '.join(sorted(names))}")
+PY
+}
+
+cloud_init() {
+	local tpl rc=0 n=0 ci=$cache/root/usr/bin/cloud-init
+	for tpl in terraform/sandbox/*.tftpl; do
+		[ -e "$tpl" ] || continue
+		n=$((n + 1))
+		"$py" "$lint/render-user-data.py" "$tpl" "$out/user-data.yaml" || { rc=1; continue; }
+		if [ -x "$ci" ]; then
+			PYTHONPATH=$cache/root/usr/lib/python3/dist-packages \
+				"$py" "$ci" schema --config-file "$out/user-data.yaml" || rc=1
+		else
+			echo "cloud-init not available: YAML and header checks only"
+			rc=1
+		fi
+	done
+	[ $n -gt 0 ] || { echo "no cloud-init template in terraform/sandbox"; return 1; }
+	return $rc
+}
+
+# The deployment's own scripts (terraform/, docker/, this checker). Other
+# scripts under scripts/ belong to other parts of the project and their owners.
+shell_scripts() {
+	local f files=()
+	while IFS= read -r f; do
+		case $f in
+		*.sh) files+=("$f") ;;
+		*) head -n 1 "$f" | grep -Eq '^#!.*\b(ba|da|k)?sh\b' && files+=("$f") ;;
+		esac
+	done < <(find terraform docker scripts/lint-deploy.sh scripts/lint -type f -not -path '*/.terraform/*' \
+		-not -name '*.tf' -not -name '*.json' -not -name '*.md' -not -name '*.mjs' -not -name '*.py' \
+		-not -name '*.txt' -not -name '*.tftpl' -not -name '*.dockerignore' | sort)
+	[ ${#files[@]} -gt 0 ] || { echo "no shell scripts found"; return 1; }
+	shellcheck -x "${files[@]}" || return 1
+	echo "shellcheck clean: ${#files[@]} scripts"
+}
+
+compose() {
+	local dc=$cache/root/usr/bin/docker-compose
+	[ -x "$dc" ] || { echo "docker-compose missing in $cache"; return 1; }
+	# Defaults only: no .env file, no variables from the caller's environment.
+	env -u PG_MAJOR -u POSTGRES_PASSWORD -u SYM_BOT_PASSWORD -u PG_PORT \
+		"$dc" --project-directory docker -f docker/compose.yaml --profile shim config -q || return 1
+	local f
+	for f in docker/Dockerfile docker/Dockerfile.lambda docker/run-events.sh docker/initdb; do
+		[ -e "$f" ] || { echo "compose.yaml refers to $f, which is missing"; return 1; }
+	done
+	echo "$("$dc" version --short) accepts docker/compose.yaml"
+}
+
+dockerfiles() {
+	node "$lint/dockerfile-check.mjs" "$cache/npm" docker/Dockerfile docker/Dockerfile.lambda
+}
+
+events() {
+	"$py" - docker/events/*.json <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    ev = json.load(open(path))
+    if ev.get("type") == "sweep":
+        continue
+    kind = ev["event"]["type"]
+    assert kind in ("escalate", "deescalate"), f"{path}: event.type {kind}"
+    assert ev["fields"]["target"]["name"], f"{path}: no fields.target.name"
+    assert "@" in ev["run"]["actors"]["request"]["username"], f"{path}: no requester e-mail"
+print(f"{len(sys.argv) - 1} sandbox events are valid JSON in Sym's shape")
+PY
+}
+
+t_start=$SECONDS
+check "tools (Debian ${SYM_LINT_SUITE:-trixie}, npm)" tools
+check "terraform fmt -check -recursive" tf_fmt
+check "HCL parse (all .tf files)" tf_parse
+check "terraform references & variables" tf_refs
+check "sym flow impl.py" sym_impl
+check "cloud-init user-data" cloud_init
+check "shellcheck" shell_scripts
+check "docker compose config -q" compose
+check "Dockerfile lint" dockerfiles
+check "sandbox events" events
+
+echo "lint-deploy: $((SECONDS - t_start))s"
+[ $failed -eq 0 ] || echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,31 @@
+# A throw-away sandbox: VPC, NAT gateway, and an EC2 instance running PostgreSQL 16
+# with sym_access built from this repository, the roles below, the sym_bot login
+# and one login per requester. `terraform destroy` removes all of it.
+
+provider "aws" {
+  region = var.aws_region
+}
+
+provider "sym" {
+  org = var.sym_org
+}
+
+module "sym_access" {
+  source = "../.."
+
+  db_enabled = true
+
+  postgres_roles = [
+    { name = "readonly", label = "Read Only" },
+  ]
+  sandbox_db_users = var.requesters
+
+  slack_workspace_id   = var.slack_workspace_id
+  sym_environment_name = "sandbox"
+  name_prefix          = "sym-access-sbx"
+  allow_self_approval  = true
+  duration_choices     = ["5m", "30m", "1h"]
+  sweep_schedule       = "rate(1 minute)"
+
+  tags = { Project = "sym-access", Environment = "sandbox" }
+}

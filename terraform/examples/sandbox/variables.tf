@@ -1,0 +1,21 @@
+variable "aws_region" {
+  description = "AWS region for the sandbox."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "sym_org" {
+  description = "Sym organization slug."
+  type        = string
+}
+
+variable "slack_workspace_id" {
+  description = "Slack workspace ID (T...)."
+  type        = string
+}
+
+variable "requesters" {
+  description = "Database logins to create for the people who will request access: the local part of their Sym e-mail with '-' replaced by '_' (jane-doe@example.com -> jane_doe)."
+  type        = list(string)
+  default     = []
+}

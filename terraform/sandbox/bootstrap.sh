@@ -1,0 +1,88 @@
+#!/bin/bash
+# Runs once at first boot of the sandbox instance (Amazon Linux 2023), from
+# cloud-init's runcmd, after the PostgreSQL 16 packages are installed. Safe to
+# re-run by hand: every step checks what is already there.
+#
+#   - builds and installs sym_access from the sources Terraform uploaded to S3
+#   - initialises the cluster, preloads sym_access for the expiry worker,
+#     enables TLS (self-signed) and scram logins from the VPC
+#   - creates the database, the extension, the target roles, the bot login
+#     (password from the same SSM parameter the Lambda reads)
+# Output goes to /var/log/sym-access-bootstrap.log and cloud-init's log.
+set -euo pipefail
+exec > >(tee -a /var/log/sym-access-bootstrap.log) 2>&1
+
+here=/opt/sym-access
+# shellcheck source=/dev/null
+. "$here/sandbox.env"
+: "${SYM_DB_NAME:?}" "${SYM_VPC_CIDR:?}" "${SYM_PASSWORD_PARAM:?}" "${SYM_SOURCE_S3_URI:?}"
+export AWS_DEFAULT_REGION
+
+pgdata=/var/lib/pgsql/data
+log() { printf '%s sym-access-bootstrap: %s\n' "$(date -u +%FT%TZ)" "$*"; }
+as_postgres() { runuser -u postgres -- "$@"; }
+
+log "fetching sources from $SYM_SOURCE_S3_URI"
+rm -rf "$here/src" "$here/src.zip"
+aws s3 cp --only-show-errors "$SYM_SOURCE_S3_URI" "$here/src.zip"
+mkdir -p "$here/src"
+unzip -q "$here/src.zip" -d "$here/src"
+
+log "building sym_access with PGXS"
+pg_config=$(command -v pg_config)
+make -C "$here/src" PG_CONFIG="$pg_config"
+make -C "$here/src" PG_CONFIG="$pg_config" install
+
+if [ ! -f "$pgdata/PG_VERSION" ]; then
+	log "initialising the cluster"
+	postgresql-setup --initdb
+fi
+
+if [ ! -f "$pgdata/server.key" ]; then
+	log "creating a self-signed TLS certificate"
+	openssl req -new -x509 -days 825 -nodes -subj "/CN=$(hostname -f)" \
+		-keyout "$pgdata/server.key" -out "$pgdata/server.crt"
+	chown postgres:postgres "$pgdata/server.key" "$pgdata/server.crt"
+	chmod 0600 "$pgdata/server.key"
+fi
+
+conf=$pgdata/postgresql.conf
+if ! grep -q '^# sym_access sandbox' "$conf"; then
+	log "configuring postgresql.conf and pg_hba.conf"
+	cat >>"$conf" <<CONF
+# sym_access sandbox
+listen_addresses = '*'
+ssl = on
+password_encryption = 'scram-sha-256'
+shared_preload_libraries = 'sym_access'
+sym_access.database = '$SYM_DB_NAME'
+sym_access.expire_interval = 60
+log_connections = on
+CONF
+	printf 'hostssl all all %s scram-sha-256\n' "$SYM_VPC_CIDR" >>"$pgdata/pg_hba.conf"
+fi
+
+systemctl enable postgresql
+systemctl restart postgresql
+for _ in $(seq 1 30); do
+	as_postgres pg_isready -q && break
+	sleep 1
+done
+as_postgres pg_isready
+
+if ! as_postgres psql -XAtq -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$SYM_DB_NAME'" | grep -q 1; then
+	log "creating database $SYM_DB_NAME"
+	as_postgres createdb "$SYM_DB_NAME"
+fi
+
+log "reading the bot password from SSM parameter $SYM_PASSWORD_PARAM"
+SYM_BOT_PASSWORD=$(aws ssm get-parameter --with-decryption --name "$SYM_PASSWORD_PARAM" \
+	--query Parameter.Value --output text)
+export SYM_BOT_PASSWORD
+
+log "creating the extension, the roles and the bot"
+runuser -u postgres -- \
+	psql -X -v ON_ERROR_STOP=1 -d "$SYM_DB_NAME" -f "$here/setup.sql"
+unset SYM_BOT_PASSWORD
+
+log "done"

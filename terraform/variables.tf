@@ -1,0 +1,327 @@
+############################ Naming and tagging ############################
+
+variable "name_prefix" {
+  description = "Prefix for every AWS resource name (Lambda function, IAM roles, SSM parameter path, sandbox VPC and instance)."
+  type        = string
+  default     = "sym-access"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name_prefix))
+    error_message = "name_prefix must be 2-31 characters: lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every AWS resource the module creates."
+  type        = map(string)
+  default     = {}
+}
+
+############################ Roles offered in Slack ############################
+
+variable "postgres_roles" {
+  description = "PostgreSQL roles that users can request through Sym, one sym_target each. `name` is the role as it exists in the database (a plain lower-case identifier, at most 63 bytes); `label` is what Slack shows. Each role must also be on the extension's allow-list: SELECT sym_access.allow_role(name, label)."
+  type = list(object({
+    name  = string
+    label = string
+  }))
+  default = [{ name = "readonly", label = "Read Only" }]
+
+  validation {
+    condition     = length(var.postgres_roles) > 0
+    error_message = "postgres_roles needs at least one role."
+  }
+
+  validation {
+    condition = alltrue([
+      for r in var.postgres_roles :
+      can(regex("^[a-z_][a-z0-9_$]{0,62}$", r.name)) && !startswith(r.name, "pg_") && !startswith(r.name, "sym_access_")
+    ])
+    error_message = "Each postgres_roles name must be a plain PostgreSQL identifier: lower-case letter or '_' first, then lower-case letters, digits, '_' or '$', at most 63 bytes, not starting with pg_ or sym_access_."
+  }
+
+  validation {
+    condition     = length(distinct([for r in var.postgres_roles : r.name])) == length(var.postgres_roles)
+    error_message = "postgres_roles names must be unique."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.postgres_roles : length(trimspace(r.label)) > 0 && length(r.label) <= 100])
+    error_message = "Each postgres_roles label must be non-empty and at most 100 characters."
+  }
+}
+
+############################ Existing database ############################
+
+variable "db_enabled" {
+  description = "true: create a sandbox (VPC, NAT, and an EC2 instance running PostgreSQL 16 with sym_access built from source by cloud-init, reachable through SSM Session Manager) and point the Lambda at it. false: use db_config, subnet_ids and security_group_ids."
+  type        = bool
+  default     = false
+}
+
+variable "db_config" {
+  description = "Connection to an existing self-managed PostgreSQL (15-18) that has the sym_access extension installed. `pass` is the bot's password, stored in an encrypted SSM parameter (and therefore in Terraform state: keep state encrypted, or see ignore_password_changes). Required when db_enabled is false."
+  type = object({
+    host    = string
+    port    = optional(number, 5432)
+    name    = optional(string, "postgres")
+    user    = optional(string, "sym_bot")
+    pass    = string
+    sslmode = optional(string, "require")
+  })
+  default   = null
+  sensitive = true
+
+  validation {
+    condition     = var.db_config == null || try(length(var.db_config.host) > 0 && var.db_config.port > 0 && var.db_config.port < 65536, false)
+    error_message = "db_config.host must be set and db_config.port must be a TCP port."
+  }
+
+  validation {
+    condition     = var.db_config == null || try(contains(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"], var.db_config.sslmode), false)
+    error_message = "db_config.sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full."
+  }
+
+  validation {
+    condition     = var.db_config == null || try(can(regex("^[a-z_][a-z0-9_$]{0,62}$", var.db_config.user)), false)
+    error_message = "db_config.user (the bot login) must be a plain lower-case PostgreSQL identifier of at most 63 bytes."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Subnets for the Lambda's VPC attachment (they must route to the database and to the SSM API, through a NAT gateway or an ssm VPC endpoint). Ignored when db_enabled is true."
+  type        = list(string)
+  default     = []
+}
+
+variable "security_group_ids" {
+  description = "Security groups for the Lambda; the database must accept their traffic on its port. Ignored when db_enabled is true."
+  type        = list(string)
+  default     = []
+}
+
+variable "ignore_password_changes" {
+  description = "true: Terraform writes the bot password once and then ignores its value (lifecycle ignore_changes), so you can rotate it out of band, e.g. `aws ssm put-parameter --overwrite`. false: Terraform owns the value."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for the SSM SecureString. null uses the AWS-managed aws/ssm key. When set, the Lambda (and the sandbox instance) get kms:Decrypt on this key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
+}
+
+############################ Lambda ############################
+
+variable "lambda_zip_path" {
+  description = "Path of the Lambda package built by `make lambda-zip`. null means dist/sym-access-lambda.zip at the repository root (one level above this module)."
+  type        = string
+  default     = null
+}
+
+variable "lambda_timeout" {
+  description = "Lambda timeout in seconds. The shim keeps statement_timeout below the remaining invocation time."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.lambda_timeout >= 5 && var.lambda_timeout <= 900
+    error_message = "lambda_timeout must be between 5 and 900 seconds."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Lambda memory in MB."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240
+    error_message = "lambda_memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Lambda's CloudWatch log group, in days."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
+  }
+}
+
+variable "secrets_extension_layer_version" {
+  description = "Version of AWS's x86_64 'AWS-Parameters-and-Secrets-Lambda-Extension' layer, used with the publisher account of the current region. Check the current number in the AWS Systems Manager user guide ('AWS Parameters and Secrets Lambda Extension ARNs')."
+  type        = number
+  default     = 12
+
+  validation {
+    condition     = var.secrets_extension_layer_version >= 1 && floor(var.secrets_extension_layer_version) == var.secrets_extension_layer_version
+    error_message = "secrets_extension_layer_version must be a positive integer."
+  }
+}
+
+variable "secrets_extension_layer_arn" {
+  description = "Full ARN of the Parameters and Secrets extension layer (x86_64). Overrides the region table and secrets_extension_layer_version; needed in regions the table does not list."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.secrets_extension_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension:[0-9]+$", var.secrets_extension_layer_arn))
+    error_message = "secrets_extension_layer_arn must be the x86_64 AWS-Parameters-and-Secrets-Lambda-Extension layer ARN with a version (not the -Arm64 layer)."
+  }
+}
+
+variable "sweep_enabled" {
+  description = "Create the EventBridge schedule that sends {\"type\":\"sweep\"} to the Lambda, which runs sym_access.expire(). Keep it on unless the database preloads sym_access (background worker) or runs the sweep from pg_cron; it is harmless alongside them."
+  type        = bool
+  default     = true
+}
+
+variable "sweep_schedule" {
+  description = "EventBridge schedule expression for the sweep."
+  type        = string
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.sweep_schedule))
+    error_message = "sweep_schedule must be an EventBridge expression such as rate(5 minutes) or cron(0/5 * * * ? *)."
+  }
+}
+
+############################ Sym ############################
+
+variable "sym_environment_name" {
+  description = "Name of the sym_environment (and of the runtime and lambda connectors), e.g. main, staging, prod."
+  type        = string
+  default     = "main"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_-]{0,31}$", var.sym_environment_name))
+    error_message = "sym_environment_name must be lower-case letters, digits, '-' or '_', starting with a letter, at most 32 characters."
+  }
+}
+
+variable "slack_workspace_id" {
+  description = "Slack workspace ID (starts with T) that Sym is installed in."
+  type        = string
+
+  validation {
+    condition     = can(regex("^T[A-Z0-9]{6,}$", var.slack_workspace_id))
+    error_message = "slack_workspace_id must be a Slack workspace ID such as T01ABCDEFGH."
+  }
+}
+
+variable "error_channel" {
+  description = "Slack channel where Sym reports flow errors (e.g. a denied grant or an unreachable database)."
+  type        = string
+  default     = "#sym-errors"
+
+  validation {
+    condition     = can(regex("^#[a-z0-9_-]{1,80}$", var.error_channel))
+    error_message = "error_channel must be a Slack channel name starting with #."
+  }
+}
+
+variable "approval_channel" {
+  description = "Slack channel where access requests are posted for approval."
+  type        = string
+  default     = "#sym-requests"
+
+  validation {
+    condition     = can(regex("^#[a-z0-9_-]{1,80}$", var.approval_channel))
+    error_message = "approval_channel must be a Slack channel name starting with #."
+  }
+}
+
+variable "allow_self_approval" {
+  description = "Whether requesters may approve their own requests (handy in a sandbox, not in production)."
+  type        = bool
+  default     = false
+}
+
+variable "flow_name" {
+  description = "Name (slug) of the sym_flow."
+  type        = string
+  default     = "postgres"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_-]{0,63}$", var.flow_name))
+    error_message = "flow_name must be lower-case letters, digits, '-' or '_', starting with a letter."
+  }
+}
+
+variable "flow_label" {
+  description = "Label of the sym_flow shown in Slack."
+  type        = string
+  default     = "PostgreSQL Access"
+}
+
+variable "duration_choices" {
+  description = "Durations a requester can pick. Sym sends them to the Lambda, which passes them to sym_access.grant(); the extension clamps them to each role's max_duration."
+  type        = list(string)
+  default     = ["30m", "1h", "4h"]
+
+  validation {
+    condition     = length(var.duration_choices) > 0 && alltrue([for d in var.duration_choices : can(regex("^[1-9][0-9]*(s|m|h|d|mo)$", d))])
+    error_message = "duration_choices must be non-empty, each a positive number followed by s, m, h, d or mo (e.g. 30m, 1h)."
+  }
+}
+
+############################ Sandbox (db_enabled = true) ############################
+
+variable "sandbox_vpc_cidr" {
+  description = "CIDR of the sandbox VPC (a /16 to /24); subnets are carved out of it."
+  type        = string
+  default     = "10.42.0.0/16"
+
+  validation {
+    condition     = can(cidrnetmask(var.sandbox_vpc_cidr)) && tonumber(split("/", var.sandbox_vpc_cidr)[1]) >= 16 && tonumber(split("/", var.sandbox_vpc_cidr)[1]) <= 24
+    error_message = "sandbox_vpc_cidr must be an IPv4 CIDR between /16 and /24."
+  }
+}
+
+variable "sandbox_instance_type" {
+  description = "EC2 instance type of the sandbox database (x86_64)."
+  type        = string
+  default     = "t3.small"
+}
+
+variable "sandbox_db_name" {
+  description = "Database the sandbox creates, installs sym_access in and points the Lambda and the background worker at."
+  type        = string
+  default     = "symdb"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.sandbox_db_name))
+    error_message = "sandbox_db_name must be a plain lower-case PostgreSQL identifier."
+  }
+}
+
+variable "sandbox_db_users" {
+  description = "Login roles the sandbox creates for requesters (the Lambda maps a Sym e-mail to a database user: local part, '-' replaced by '_'; e.g. jane-doe@example.com -> jane_doe). They get no password; set one over the tunnel."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for u in var.sandbox_db_users :
+      can(regex("^[a-z_][a-z0-9_$]{0,62}$", u)) && !startswith(u, "pg_") && !startswith(u, "sym_access_")
+    ])
+    error_message = "Each sandbox_db_users entry must be a plain lower-case PostgreSQL identifier (at most 63 bytes, not pg_* or sym_access_*)."
+  }
+}
+
+variable "extension_source_dir" {
+  description = "Directory holding the sym_access sources (top-level Makefile, extension/). null means the repository root one level above this module. The sandbox zips it (without .git, .cache, dist, terraform, docker), uploads it to a private S3 bucket, and cloud-init builds it with PGXS."
+  type        = string
+  default     = null
+}
