@@ -13,7 +13,7 @@
 # PG_CONFIG=... runs against another server build (see scripts/matrix.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 export PG_CONFIG=${PG_CONFIG:-pg_config}
 SUITES=${SUITES:-regress isolation worker shim lint}
 
@@ -60,30 +60,35 @@ regress_counts() {
 	if n=$(sed -n 's/.*All \([0-9]*\) tests passed.*/\1/p' "$out") && [ -n "$n" ]; then
 		echo "$n 0"
 	elif m=$(sed -n 's/.* \([0-9]*\) of \([0-9]*\) tests failed.*/\1 \2/p' "$out") && [ -n "$m" ]; then
-		set -- $m
-		echo "$(($2 - $1)) $1"
+		read -r bad all <<<"$m"
+		echo "$((all - bad)) $bad"
 	else
 		echo "0 1"
 	fi
 }
 
 if want regress; then
-	step "pg_regress: $(ls sql/*.sql | wc -l) tests"
+	step "pg_regress: $(find sql -name '*.sql' | wc -l) tests"
 	make -s installcheck-regress PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$tmp/regress.out"
 	[ -f regression.diffs ] && cat regression.diffs
-	count regress $(regress_counts "$tmp/regress.out")
+	read -r p f <<<"$(regress_counts "$tmp/regress.out")"
+	count regress "$p" "$f"
 fi
 
 if want isolation; then
-	step "pg_isolation_regress: $(ls test/isolation/specs/*.spec | wc -l) specs"
+	step "pg_isolation_regress: $(find test/isolation/specs -name '*.spec' | wc -l) specs"
 	make -s installcheck-isolation PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$tmp/isolation.out"
 	[ -f output_iso/regression.diffs ] && cat output_iso/regression.diffs
-	count isolation $(regress_counts "$tmp/isolation.out")
+	read -r p f <<<"$(regress_counts "$tmp/isolation.out")"
+	count isolation "$p" "$f"
 fi
 
 if want worker; then
 	step "background worker: test/worker.sh"
-	if test/worker.sh; then count worker 1 0; else count worker 0 1; fi
+	test/worker.sh 2>&1 | tee "$tmp/worker.out"
+	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/worker.out" | tail -1)
+	read -r p f <<<"${n:-0 1}"
+	count worker "$p" "$f"
 fi
 
 if want shim; then
@@ -93,8 +98,8 @@ if want shim; then
 		count shim "${n:-1}" 0
 	else
 		n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/shim.out" | tail -1)
-		# shellcheck disable=SC2086
-		[ -n "$n" ] && count shim $n || count shim 0 1
+		read -r p f <<<"${n:-0 1}"
+		count shim "$p" "$f"
 	fi
 fi
 

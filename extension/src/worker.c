@@ -91,7 +91,8 @@ sym_access_worker_main(Datum main_arg)
 	TimestampTz next_sweep;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
+	/* SIGTERM ends the loop between sweeps: a sweep is never cut short. */
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(sym_database, NULL, 0);
@@ -103,7 +104,7 @@ sym_access_worker_main(Datum main_arg)
 	/* Sweep at once: grants may have expired while the server was down. */
 	next_sweep = GetCurrentTimestamp();
 
-	for (;;)
+	while (!ShutdownRequestPending)
 	{
 		long		wait_ms = -1;
 		int			events = WL_LATCH_SET | WL_EXIT_ON_PM_DEATH;
@@ -131,6 +132,12 @@ sym_access_worker_main(Datum main_arg)
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 
+		if (ShutdownRequestPending)
+		{
+			ereport(LOG, (errmsg("sym_access: expiry worker shutting down")));
+			proc_exit(0);
+		}
+
 		if (ConfigReloadPending)
 		{
 			int			old_interval = sym_expire_interval;
@@ -146,4 +153,5 @@ sym_access_worker_main(Datum main_arg)
 			}
 		}
 	}
+	proc_exit(0);
 }
