@@ -129,6 +129,9 @@ invoke_once(const char *api, db_t *db, const char *next_url)
 	else
 		unsetenv("_X_AMZN_TRACE_ID");
 
+	log_debug("invocation: %zu-byte event, deadline in %lld ms, _X_AMZN_TRACE_ID=%s", next.body.len,
+		  deadline ? deadline - now_ms() : -1LL,
+		  getenv("_X_AMZN_TRACE_ID") ? getenv("_X_AMZN_TRACE_ID") : "(none)");
 	if (next.body_truncated) {
 		char *m = xasprintf("event is larger than the limit of %u bytes", SHIM_EVENT_MAX);
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the Lambda zip: bootstrap (static launcher), bin/sym-access-shim, and in
+# lib/ every shared library the shim loads (from ldd), the C library and the
+# dynamic loader included.
+#   package.sh SHIM LAUNCHER OUT.zip
+set -euo pipefail
+shim=$1 launcher=$2 out=$3
+here=$(cd "$(dirname "$0")" && pwd)
+stage="$here/build/lambda"
+
+rm -rf "$stage"
+mkdir -p "$stage/bin" "$stage/lib" "$(dirname "$out")"
+install -m 0755 "$launcher" "$stage/bootstrap"
+install -m 0755 "$shim" "$stage/bin/sym-access-shim"
+strip --strip-unneeded "$stage/bin/sym-access-shim"
+
+# ldd lines: "libpq.so.5 => /lib/x86_64-linux-gnu/libpq.so.5 (0x...)" and the
+# loader as "/lib64/ld-linux-x86-64.so.2 (0x...)". Copy each under its soname.
+ldd "$shim" | while read -r a b c _; do
+	case "$a" in
+	linux-vdso.so.*) continue ;;
+	/*ld-linux*) src=$a name=ld-linux-x86-64.so.2 ;;
+	*) [ "$b" = "=>" ] || continue
+	   [ -n "$c" ] && [ "$c" != "not" ] || { echo "package: unresolved library $a" >&2; exit 1; }
+	   src=$c name=$a ;;
+	esac
+	cp -L "$src" "$stage/lib/$name"
+done
+chmod 0755 "$stage/lib/"*
+[ -x "$stage/lib/ld-linux-x86-64.so.2" ] || { echo "package: no dynamic loader found" >&2; exit 1; }
+
+out_abs=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
+rm -f "$out_abs"
+# -X: no extra file attributes; -y would keep symlinks (there are none)
+(cd "$stage" && zip -q -X -9 -r "$out_abs" bootstrap bin lib)
+echo "package: $out ($(stat -c %s "$out_abs") bytes, $(ls "$stage/lib" | wc -l) libraries)"
