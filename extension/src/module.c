@@ -39,18 +39,23 @@ _PG_init(void)
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
 
-	DefineCustomStringVariable("sym_access.database",
-							   "Database in which the background worker runs sym_access.expire().",
-							   NULL,
-							   &sym_database,
-							   "postgres",
-							   PGC_POSTMASTER,
-							   0,
-							   NULL, NULL, NULL);
+	/*
+	 * The worker, and the database it connects to, exist only when the
+	 * library is preloaded; a PGC_POSTMASTER variable cannot be defined by a
+	 * library loaded later (e.g. by CREATE EXTENSION in a session).
+	 */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomStringVariable("sym_access.database",
+								   "Database in which the background worker runs sym_access.expire().",
+								   NULL,
+								   &sym_database,
+								   "postgres",
+								   PGC_POSTMASTER,
+								   0,
+								   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("sym_access");
 
-	/* The worker exists only when loaded by shared_preload_libraries. */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 
