@@ -72,10 +72,7 @@ make -s -C "$shimdir" lambda-zip >/dev/null || { echo "lambda-zip failed"; exit 
 # --- cluster -----------------------------------------------------------------
 if [ -z "${PGHOST:-}" ]; then
 	own_cluster="$tmp/cluster"
-	# preloaded: sym_access 1.0 defines a PGC_POSTMASTER GUC, which a backend
-	# cannot do after startup; the worker's sweeps are turned off
-	"$root/test/cluster.sh" start "$own_cluster" shared_preload_libraries=sym_access \
-		sym_access.expire_interval=0 >/dev/null || { echo "cannot start a cluster"; exit 1; }
+	"$root/test/cluster.sh" start "$own_cluster" >/dev/null || { echo "cannot start a cluster"; exit 1; }
 	# shellcheck disable=SC1091
 	. "$own_cluster/env"
 	chmod 755 "$tmp"
@@ -291,6 +288,29 @@ env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD PGHOST=127.0.0.1 "
 	"PGDATABASE=$DB" "PGUSER=$BOT" "PGPASSWORD=$BOTPW" "$shim" --event "$tmp/sched.json" >"$tmp/sched.out" 2>>"$allerr"
 check "scheduled event (libpq PG* names) exits 0" test $? = 0
 check "scheduled event is a sweep with nothing to do" test "$(j "$tmp/sched.out" 'd["body"]["revoked"]')" = 0
+
+section "local mode: connection lost during the call -> one reconnect and retry"
+# The grant blocks on a lock held by another session; the bot's backend is
+# terminated while it waits; the shim must reconnect, retry once and succeed.
+mkev "$ESC" "$tmp/retry.json" 'd["run"]["srn"]="test:run:retry"'
+psql -X -q -d "$DB" -c "BEGIN; LOCK TABLE sym_access.active_grant IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" >/dev/null &
+locker=$!
+sleep 0.5
+"${shim_env[@]}" "$shim" --event "$tmp/retry.json" >"$tmp/retry.out" 2>"$tmp/retry.err" &
+retry_pid=$!
+for _ in $(seq 40); do
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND wait_event_type = 'Lock'")" = 1 ] && break
+	sleep 0.1
+done
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '$BOT' AND wait_event_type = 'Lock'" >/dev/null
+wait "$retry_pid"
+rc=$?
+wait "$locker"
+cat "$tmp/retry.err" >>"$allerr"
+check "retry: the call succeeded after the backend was killed mid-call" test "$rc/$(j "$tmp/retry.out" 'd["body"]["outcome"]')" = 0/granted
+check "retry: the shim said it reconnected and retried once" grep -q "reconnecting and retrying once" "$tmp/retry.err"
+mkev "$DEESC" "$tmp/retry-de.json" 'd["run"]["srn"]="test:run:retry"'
+run_local "$tmp/retry-de.json"
 
 section "local mode: failures and logs"
 run_local "$ESC" PG_PASSWORD=wrong-password
