@@ -29,6 +29,7 @@ CREATE FUNCTION public.ex_sessions_after_wait(u text) RETURNS bigint LANGUAGE pl
 DECLARE n bigint;
 BEGIN
   FOR i IN 1..100 LOOP
+    PERFORM pg_stat_clear_snapshot();  -- activity is cached per transaction
     SELECT count(*) INTO n FROM pg_stat_activity WHERE usename = u;
     EXIT WHEN n = 0;
     PERFORM pg_sleep(0.1);
@@ -88,7 +89,8 @@ SELECT outcome FROM sym_access.grant('ex_role', 'ex_u2', '1 hour', '{"run_srn": 
 SELECT outcome FROM sym_access.grant('ex_role', 'ex_u3', '1 second', '{"run_srn": "e3"}');
 SELECT outcome FROM sym_access.grant('ex_role', 'ex_u4', '1 second', '{"run_srn": "e4"}');
 RESET SESSION AUTHORIZATION;
-REVOKE ex_role FROM ex_u4;
+-- (On 16+ a REVOKE removes only the grants of the named grantor.)
+REVOKE ex_role FROM ex_u4 GRANTED BY sym_access_grantor;
 SELECT dblink_connect('u1', ex_conn('ex_u1'));
 SELECT dblink_exec('u1', 'SET ROLE ex_role');
 
