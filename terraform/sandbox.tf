@@ -1,4 +1,4 @@
-# Sandbox (db_enabled = true): a VPC and one EC2 instance running PostgreSQL 16
+# Sandbox (db_enabled = true): a VPC and one EC2 instance running PostgreSQL 15
 # with sym_access built from this repository by cloud-init. Amazon RDS and Aurora
 # cannot load a C extension that AWS does not ship, so the sandbox is self-managed
 # PostgreSQL; see README.md.

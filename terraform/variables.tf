@@ -54,7 +54,7 @@ variable "postgres_roles" {
 ############################ Existing database ############################
 
 variable "db_enabled" {
-  description = "true: create a sandbox (VPC, NAT, and an EC2 instance running PostgreSQL 16 with sym_access built from source by cloud-init, reachable through SSM Session Manager) and point the Lambda at it. false: use db_config, subnet_ids and security_group_ids."
+  description = "true: create a sandbox (VPC, NAT, and an EC2 instance running PostgreSQL 15 with sym_access built from source by cloud-init, reachable through SSM Session Manager) and point the Lambda at it. false: use db_config, subnet_ids and security_group_ids."
   type        = bool
   default     = false
 }

@@ -149,7 +149,7 @@ sym_access_allow_role(PG_FUNCTION_ARGS)
 	values[2] = IntervalPGetDatum(def);
 	values[3] = IntervalPGetDatum(max);
 	values[4] = BoolGetDatum(terminate);
-	if (SPI_execute_with_args("INSERT INTO sym_access.allowed_role AS a"
+	if (sym_spi_exec("INSERT INTO sym_access.allowed_role AS a"
 							  "  (role, label, default_duration, max_duration, terminate_sessions)"
 							  " VALUES ($1, $2, $3, $4, $5)"
 							  " ON CONFLICT (role) DO UPDATE"
@@ -157,8 +157,7 @@ sym_access_allow_role(PG_FUNCTION_ARGS)
 							  "       default_duration = excluded.default_duration,"
 							  "       max_duration = excluded.max_duration,"
 							  "       terminate_sessions = excluded.terminate_sessions"
-							  " RETURNING (xmax = 0)",
-							  5, argtypes, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
+							  " RETURNING (xmax = 0)", 5, argtypes, values, nulls, false) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "sym_access: could not update the allow-list");
 	inserted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
@@ -196,10 +195,9 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 	sym_require_read_committed("disallow_role");
 	SPI_connect();
 
-	if (SPI_execute_with_args("SELECT grantee::oid FROM sym_access.active_grant"
+	if (sym_spi_exec("SELECT grantee::oid FROM sym_access.active_grant"
 							  " WHERE role = $1 GROUP BY grantee HAVING bool_or(NOT preexisting)"
-							  " ORDER BY grantee::text",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+							  " ORDER BY grantee::text", 1, argtypes, values, NULL, false) != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not list active grants");
 	n = SPI_processed;
 	grantees = palloc(sizeof(Oid) * (n + 1));
@@ -227,10 +225,8 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 		}
 	}
 
-	if (SPI_execute_with_args("DELETE FROM sym_access.active_grant WHERE role = $1",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE ||
-		SPI_execute_with_args("DELETE FROM sym_access.allowed_role WHERE role = $1",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
+	if (sym_spi_exec("DELETE FROM sym_access.active_grant WHERE role = $1", 1, argtypes, values, NULL, false) != SPI_OK_DELETE ||
+		sym_spi_exec("DELETE FROM sym_access.allowed_role WHERE role = $1", 1, argtypes, values, NULL, false) != SPI_OK_DELETE)
 		elog(ERROR, "sym_access: could not update the allow-list");
 	was_allowed = SPI_processed > 0;
 
@@ -277,11 +273,10 @@ sym_access_map_user(PG_FUNCTION_ARGS)
 	SPI_connect();
 	values[0] = CStringGetTextDatum(email);
 	values[1] = CStringGetTextDatum(db_user);
-	if (SPI_execute_with_args("INSERT INTO sym_access.user_map AS m (email, db_user)"
+	if (sym_spi_exec("INSERT INTO sym_access.user_map AS m (email, db_user)"
 							  " VALUES (lower($1), $2)"
 							  " ON CONFLICT (email) DO UPDATE SET db_user = excluded.db_user"
-							  " RETURNING (xmax = 0)",
-							  2, argtypes, values, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
+							  " RETURNING (xmax = 0)", 2, argtypes, values, NULL, false) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "sym_access: could not update the user map");
 	inserted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
@@ -303,8 +298,7 @@ sym_access_unmap_user(PG_FUNCTION_ARGS)
 	StringInfoData extra;
 
 	SPI_connect();
-	if (SPI_execute_with_args("DELETE FROM sym_access.user_map WHERE email = lower($1) RETURNING db_user",
-							  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
+	if (sym_spi_exec("DELETE FROM sym_access.user_map WHERE email = lower($1) RETURNING db_user", 1, argtypes, values, NULL, false) != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "sym_access: could not update the user map");
 	if (SPI_processed > 0)
 		db_user = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -335,8 +329,7 @@ sym_access_resolve_user(PG_FUNCTION_ARGS)
 	text	   *result;
 
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT db_user FROM sym_access.user_map WHERE email = lower($1)",
-							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+	if (sym_spi_exec("SELECT db_user FROM sym_access.user_map WHERE email = lower($1)", 1, argtypes, values, NULL, true) != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not read the user map");
 	if (SPI_processed > 0)
 		user = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -409,8 +402,7 @@ sym_access_purge_audit(PG_FUNCTION_ARGS)
 	sym_purge_in_progress = true;
 	PG_TRY();
 	{
-		if (SPI_execute_with_args("DELETE FROM sym_access.audit WHERE at < $1",
-								  1, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
+		if (sym_spi_exec("DELETE FROM sym_access.audit WHERE at < $1", 1, argtypes, values, NULL, false) != SPI_OK_DELETE)
 			elog(ERROR, "sym_access: could not purge the audit trail");
 	}
 	PG_FINALLY();

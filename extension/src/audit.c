@@ -135,7 +135,7 @@ sym_audit(const SymAudit *a)
 	for (int i = 0; i < 12; i++)
 		nulls[i] = isnull[i] ? 'n' : ' ';
 
-	ret = SPI_execute_with_args(
+	ret = sym_spi_exec(
 								"INSERT INTO sym_access.audit"
 								" (action, outcome, role_name, grantee, requester, approver,"
 								"  run_srn, reason, duration, expires_at, detail)"
@@ -145,8 +145,7 @@ sym_audit(const SymAudit *a)
 								"              THEN '{}'::jsonb"
 								"              ELSE jsonb_build_object('context',"
 								"                   $12 - '{run_srn,requester,approver,reason}'::text[]) END)"
-								" RETURNING id",
-								12, argtypes, values, nulls, false, 1);
+								" RETURNING id", 12, argtypes, values, nulls, false);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "sym_access: could not write the audit row");
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull[0]));

@@ -92,9 +92,8 @@ role_policy(Oid roleid)
 	bool		isnull;
 	int			ret;
 
-	ret = SPI_execute_with_args("SELECT default_duration, max_duration, terminate_sessions"
-								"  FROM sym_access.allowed_role WHERE role = $1",
-								1, argtypes, values, NULL, false, 1);
+	ret = sym_spi_exec("SELECT default_duration, max_duration, terminate_sessions"
+								"  FROM sym_access.allowed_role WHERE role = $1", 1, argtypes, values, NULL, false);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not read the allow-list");
 	if (SPI_processed == 1)
@@ -125,14 +124,13 @@ upsert_run(Oid roleid, Oid granteeid, const char *run_srn,
 	values[2] = CStringGetTextDatum(run_srn);
 	values[3] = TimestampTzGetDatum(expires_at);
 	values[4] = BoolGetDatum(preexisting);
-	ret = SPI_execute_with_args("INSERT INTO sym_access.active_grant AS g"
+	ret = sym_spi_exec("INSERT INTO sym_access.active_grant AS g"
 								"  (role, grantee, run_srn, granted_at, expires_at, preexisting)"
 								" VALUES ($1, $2, $3, now(), $4, $5)"
 								" ON CONFLICT (role, grantee, run_srn) DO UPDATE"
 								"   SET expires_at = GREATEST(g.expires_at, excluded.expires_at),"
 								"       preexisting = excluded.preexisting"
-								" RETURNING expires_at",
-								5, argtypes, values, NULL, false, 1);
+								" RETURNING expires_at", 5, argtypes, values, NULL, false);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "sym_access: could not record the active grant");
 	return DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -151,10 +149,9 @@ live_runs(Oid roleid, Oid granteeid, TimestampTz *until)
 	int64		n;
 	Datum		d;
 
-	if (SPI_execute_with_args("SELECT count(*), max(expires_at) FROM sym_access.active_grant"
+	if (sym_spi_exec("SELECT count(*), max(expires_at) FROM sym_access.active_grant"
 							  " WHERE role = $1 AND grantee = $2"
-							  "   AND NOT preexisting AND expires_at > now()",
-							  2, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
+							  "   AND NOT preexisting AND expires_at > now()", 2, argtypes, values, NULL, false) != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not read active grants");
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
@@ -169,9 +166,8 @@ delete_pair_rows(Oid roleid, Oid granteeid, bool only_ours)
 	Datum		values[3] = {ObjectIdGetDatum(roleid), ObjectIdGetDatum(granteeid),
 	BoolGetDatum(only_ours)};
 
-	if (SPI_execute_with_args("DELETE FROM sym_access.active_grant"
-							  " WHERE role = $1 AND grantee = $2 AND (NOT $3 OR NOT preexisting)",
-							  3, argtypes, values, NULL, false, 0) != SPI_OK_DELETE)
+	if (sym_spi_exec("DELETE FROM sym_access.active_grant"
+							  " WHERE role = $1 AND grantee = $2 AND (NOT $3 OR NOT preexisting)", 3, argtypes, values, NULL, false) != SPI_OK_DELETE)
 		elog(ERROR, "sym_access: could not delete active grants");
 }
 
@@ -212,30 +208,50 @@ sym_revoke_and_terminate(Oid roleid, Oid granteeid, const char **outcome,
 	return true;
 }
 
+/*
+ * Names to OIDs, then the pair's lock.  False (with d denied) when a name
+ * is unusable or unknown.
+ */
+static bool
+lock_named_pair(const char *role_name, const char *grantee_name, Decision *d)
+{
+	char	   *reason;
+
+	if (!sym_name_ok(role_name, "role", &reason) ||
+		!sym_name_ok(grantee_name, "grantee", &reason))
+	{
+		deny(d, reason);
+		return false;
+	}
+	d->roleid = get_role_oid(role_name, true);
+	if (!OidIsValid(d->roleid))
+	{
+		deny(d, psprintf("role \"%s\" does not exist", role_name));
+		return false;
+	}
+	d->granteeid = get_role_oid(grantee_name, true);
+	if (!OidIsValid(d->granteeid))
+	{
+		deny(d, psprintf("user \"%s\" does not exist", grantee_name));
+		return false;
+	}
+	sym_lock_pair(d->roleid, d->granteeid);
+	return true;
+}
+
 static void
 decide_grant(const char *role_name, const char *grantee_name,
 			 Interval *requested, const SymContext *ctx, Decision *d)
 {
 	StringInfoData why;
-	char	   *reason;
 	RolePolicy	policy;
 	Interval	zero;
 	SymMembership m;
 	bool		preexisting = false;
 
 	initStringInfo(&why);
-	if (!sym_name_ok(role_name, "role", &reason) ||
-		!sym_name_ok(grantee_name, "grantee", &reason))
-		return deny(d, reason);
-
-	d->roleid = get_role_oid(role_name, true);
-	if (!OidIsValid(d->roleid))
-		return deny(d, psprintf("role \"%s\" does not exist", role_name));
-	d->granteeid = get_role_oid(grantee_name, true);
-	if (!OidIsValid(d->granteeid))
-		return deny(d, psprintf("user \"%s\" does not exist", grantee_name));
-
-	sym_lock_pair(d->roleid, d->granteeid);
+	if (!lock_named_pair(role_name, grantee_name, d))
+		return;
 
 	policy = role_policy(d->roleid);
 	if (!policy.found)
@@ -301,25 +317,14 @@ decide_revoke(const char *role_name, const char *grantee_name,
 {
 	Oid			argtypes[3] = {REGROLEOID, REGROLEOID, TEXTOID};
 	Datum		values[3];
-	char	   *reason;
 	bool		isnull;
 	bool		preexisting;
 	TimestampTz until;
 	int64		others;
 	int			terminated = 0;
 
-	if (!sym_name_ok(role_name, "role", &reason) ||
-		!sym_name_ok(grantee_name, "grantee", &reason))
-		return deny(d, reason);
-
-	d->roleid = get_role_oid(role_name, true);
-	if (!OidIsValid(d->roleid))
-		return deny(d, psprintf("role \"%s\" does not exist", role_name));
-	d->granteeid = get_role_oid(grantee_name, true);
-	if (!OidIsValid(d->granteeid))
-		return deny(d, psprintf("user \"%s\" does not exist", grantee_name));
-
-	sym_lock_pair(d->roleid, d->granteeid);
+	if (!lock_named_pair(role_name, grantee_name, d))
+		return;
 
 	/* Refuse before changing anything if the revoke could not complete. */
 	if (sym_membership(d->roleid, d->granteeid).ours &&
@@ -330,10 +335,9 @@ decide_revoke(const char *role_name, const char *grantee_name,
 	values[0] = ObjectIdGetDatum(d->roleid);
 	values[1] = ObjectIdGetDatum(d->granteeid);
 	values[2] = CStringGetTextDatum(ctx->run_srn);
-	if (SPI_execute_with_args("DELETE FROM sym_access.active_grant"
+	if (sym_spi_exec("DELETE FROM sym_access.active_grant"
 							  " WHERE role = $1 AND grantee = $2 AND run_srn = $3"
-							  " RETURNING preexisting",
-							  3, argtypes, values, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
+							  " RETURNING preexisting", 3, argtypes, values, NULL, false) != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "sym_access: could not delete the active grant");
 
 	if (SPI_processed == 0)
@@ -468,10 +472,9 @@ expire_pair(Oid roleid, Oid granteeid)
 
 	sym_lock_pair(roleid, granteeid);
 
-	if (SPI_execute_with_args("DELETE FROM sym_access.active_grant"
+	if (sym_spi_exec("DELETE FROM sym_access.active_grant"
 							  " WHERE role = $1 AND grantee = $2 AND expires_at <= now()"
-							  " RETURNING run_srn, preexisting, expires_at",
-							  2, argtypes, values, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
+							  " RETURNING run_srn, preexisting, expires_at", 2, argtypes, values, NULL, false) != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "sym_access: could not delete expired grants");
 	if (SPI_processed == 0)
 		return 0;				/* a concurrent call closed them already */

@@ -191,10 +191,9 @@ sym_terminate_sessions(Oid granteeid)
 	int			ret;
 	int64		n;
 
-	ret = SPI_execute_with_args("SELECT pg_catalog.count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(a.pid))"
+	ret = sym_spi_exec("SELECT pg_catalog.count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(a.pid))"
 								"  FROM pg_catalog.pg_stat_activity a"
-								" WHERE a.usesysid = $1 AND a.pid <> pg_catalog.pg_backend_pid()",
-								1, argtypes, values, NULL, false, 1);
+								" WHERE a.usesysid = $1 AND a.pid <> pg_catalog.pg_backend_pid()", 1, argtypes, values, NULL, false);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "sym_access: could not list the grantee's sessions");
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -87,6 +87,10 @@ extern void sym_grant_admin_to_grantor(Oid roleid);
 extern void sym_revoke_admin_from_grantor(Oid roleid);
 extern int	sym_terminate_sessions(Oid granteeid);
 
+/* spi.c */
+extern int	sym_spi_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
+						 const char *nulls, bool read_only);
+
 /* audit.c */
 extern int64 sym_audit(const SymAudit *a);
 extern void sym_json_member(StringInfo buf, const char *key, const char *value);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs once at first boot of the sandbox instance (Amazon Linux 2023), from
-# cloud-init's runcmd, after the PostgreSQL 16 packages are installed. Safe to
+# cloud-init's runcmd, after the PostgreSQL 15 packages are installed. Safe to
 # re-run by hand: every step checks what is already there.
 #
 #   - builds and installs sym_access from the sources Terraform uploaded to S3

@@ -1,4 +1,4 @@
-# A throw-away sandbox: VPC, NAT gateway, and an EC2 instance running PostgreSQL 16
+# A throw-away sandbox: VPC, NAT gateway, and an EC2 instance running PostgreSQL 15
 # with sym_access built from this repository, the roles below, the sym_bot login
 # and one login per requester. `terraform destroy` removes all of it.
 
