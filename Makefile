@@ -30,7 +30,12 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: test demo matrix lint lambda-zip shim check-meta
+.PHONY: test demo matrix lint lambda-zip shim clean-all
+
+# PGXS's clean covers the extension; this also cleans the shim and dist/.
+clean-all: clean
+	$(MAKE) -C shim clean
+	rm -rf dist
 
 test:
 	scripts/test.sh
