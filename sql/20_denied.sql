@@ -110,6 +110,41 @@ SELECT outcome FROM sym_access.grant('dn_notallowed', 'dn_user', NULL, '{"run_sr
 COMMIT;
 SELECT action, outcome, run_srn FROM sym_access.audit WHERE run_srn = 'tx';
 
+-- Every forbidden role through a two-step chain (pg_create_subscription
+-- exists from 16 on; the check counts what exists, so 15 and 16+ agree).
+DO $$
+DECLARE f text;
+BEGIN
+  FOREACH f IN ARRAY ARRAY['pg_execute_server_program', 'pg_read_server_files',
+      'pg_write_server_files', 'pg_create_subscription', 'pg_signal_backend',
+      'sym_access_admin', 'sym_access_operator'] LOOP
+    CONTINUE WHEN NOT EXISTS (SELECT FROM pg_roles WHERE rolname = f);
+    EXECUTE format('CREATE ROLE %I NOLOGIN', 'dnc_' || f);
+    EXECUTE format('CREATE ROLE %I NOLOGIN', 'dnc_mid_' || f);
+    PERFORM sym_access.allow_role('dnc_' || f);
+    EXECUTE format('GRANT %I TO %I', f, 'dnc_mid_' || f);
+    EXECUTE format('GRANT %I TO %I', 'dnc_mid_' || f, 'dnc_' || f);
+  END LOOP;
+END $$;
+SET SESSION AUTHORIZATION dn_bot;
+SET client_min_messages = error;
+SELECT count(*) = (SELECT count(*) FROM pg_roles WHERE rolname LIKE 'dnc\_mid\_%') AS every_forbidden_role_tried,
+       bool_and(g.outcome = 'denied') AS all_denied,
+       bool_and(g.message LIKE '%-> "dnc_mid_%" -> %') AS chains_named
+  FROM pg_roles r, LATERAL sym_access.grant(r.rolname::text, 'dn_user') g
+ WHERE r.rolname LIKE 'dnc\_%' AND r.rolname NOT LIKE 'dnc\_mid\_%';
+RESET client_min_messages;
+RESET SESSION AUTHORIZATION;
+SELECT sum(sym_access.disallow_role(rolname::text)) AS revoked FROM pg_roles
+ WHERE rolname LIKE 'dnc\_%' AND rolname NOT LIKE 'dnc\_mid\_%';
+DO $$
+DECLARE r text;
+BEGIN
+  FOR r IN SELECT rolname FROM pg_roles WHERE rolname LIKE 'dnc\_%' ORDER BY rolname DESC LOOP
+    EXECUTE format('DROP ROLE %I', r);
+  END LOOP;
+END $$;
+
 -- A role that is fixed again is grantable again (checked at every grant).
 ALTER ROLE dn_attr_createdb NOCREATEDB;
 SET SESSION AUTHORIZATION dn_bot;
