@@ -193,6 +193,8 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 	bool		was_allowed;
 
 	sym_require_read_committed("disallow_role");
+	/* Wait for grants of this role in flight; new ones wait for us. */
+	sym_lock_role(roleid, true);
 	SPI_connect();
 
 	if (sym_spi_exec("SELECT grantee::oid FROM sym_access.active_grant"

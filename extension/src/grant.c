@@ -213,7 +213,8 @@ sym_revoke_and_terminate(Oid roleid, Oid granteeid, const char **outcome,
  * is unusable or unknown.
  */
 static bool
-lock_named_pair(const char *role_name, const char *grantee_name, Decision *d)
+lock_named_pair(const char *role_name, const char *grantee_name, Decision *d,
+				bool adds_rows)
 {
 	char	   *reason;
 
@@ -235,6 +236,8 @@ lock_named_pair(const char *role_name, const char *grantee_name, Decision *d)
 		deny(d, psprintf("user \"%s\" does not exist", grantee_name));
 		return false;
 	}
+	if (adds_rows)
+		sym_lock_role(d->roleid, false);
 	sym_lock_pair(d->roleid, d->granteeid);
 	return true;
 }
@@ -250,7 +253,7 @@ decide_grant(const char *role_name, const char *grantee_name,
 	bool		preexisting = false;
 
 	initStringInfo(&why);
-	if (!lock_named_pair(role_name, grantee_name, d))
+	if (!lock_named_pair(role_name, grantee_name, d, true))
 		return;
 
 	policy = role_policy(d->roleid);
@@ -323,7 +326,7 @@ decide_revoke(const char *role_name, const char *grantee_name,
 	int64		others;
 	int			terminated = 0;
 
-	if (!lock_named_pair(role_name, grantee_name, d))
+	if (!lock_named_pair(role_name, grantee_name, d, false))
 		return;
 
 	/* Refuse before changing anything if the revoke could not complete. */

@@ -29,8 +29,24 @@
 
 #include "sym_access.h"
 
-/* Distinguishes our advisory lock tags from pg_advisory_lock()'s (1 and 2). */
-#define SYM_LOCK_FIELD4 0x5341
+/* Distinguish our advisory lock tags from pg_advisory_lock()'s (1 and 2). */
+#define SYM_LOCK_PAIR	0x5341
+#define SYM_LOCK_ROLE	0x5342
+
+/*
+ * A lock on an allowed role as a whole: grant() holds it in share mode,
+ * disallow_role() exclusively, so that disallow_role() never misses a grant
+ * still in flight (which would leave a membership without its row).  Taken
+ * before any pair lock, always.
+ */
+void
+sym_lock_role(Oid roleid, bool exclusive)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, InvalidOid, roleid, 0, SYM_LOCK_ROLE);
+	(void) LockAcquire(&tag, exclusive ? ExclusiveLock : ShareLock, false, false);
+}
 
 /*
  * Serialize every sym_access decision about one (role, grantee) pair across
@@ -43,7 +59,7 @@ sym_lock_pair(Oid roleid, Oid granteeid)
 {
 	LOCKTAG		tag;
 
-	SET_LOCKTAG_ADVISORY(tag, InvalidOid, roleid, granteeid, SYM_LOCK_FIELD4);
+	SET_LOCKTAG_ADVISORY(tag, InvalidOid, roleid, granteeid, SYM_LOCK_PAIR);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 
 	/* Read what the previous holder committed, catalogs included. */

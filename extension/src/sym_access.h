@@ -78,6 +78,7 @@ typedef struct SymMembership
 	bool		outside;		/* a membership granted by anyone else */
 } SymMembership;
 
+extern void sym_lock_role(Oid roleid, bool exclusive);
 extern void sym_lock_pair(Oid roleid, Oid granteeid);
 extern SymMembership sym_membership(Oid roleid, Oid granteeid);
 extern bool sym_grantor_has_admin(Oid roleid);
