@@ -436,12 +436,11 @@ fail:
 	return oom(err);
 }
 
-int
-db_grant(db_t *db, const char *role, const char *grantee, const char *duration, const char *context,
-	 db_result *out, char **err)
+/* One call returning sym_access.result, read into *out. */
+static int
+call_result(db_t *db, const char *sql, int n, const char *const *vals, db_result *out, char **err)
 {
-	const char *vals[4] = {role, grantee, duration, context};
-	PGresult *r = run(db, SQL_GRANT, 4, vals, err);
+	PGresult *r = run(db, sql, n, vals, err);
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -453,19 +452,21 @@ db_grant(db_t *db, const char *role, const char *grantee, const char *duration, 
 }
 
 int
+db_grant(db_t *db, const char *role, const char *grantee, const char *duration, const char *context,
+	 db_result *out, char **err)
+{
+	const char *vals[4] = {role, grantee, duration, context};
+
+	return call_result(db, SQL_GRANT, 4, vals, out, err);
+}
+
+int
 db_revoke(db_t *db, const char *role, const char *grantee, const char *context, db_result *out,
 	  char **err)
 {
 	const char *vals[3] = {role, grantee, context};
-	PGresult *r = run(db, SQL_REVOKE, 3, vals, err);
-	int rc;
 
-	memset(out, 0, sizeof *out);
-	if (r == NULL)
-		return oom(err);
-	rc = read_result(r, out, err);
-	PQclear(r);
-	return rc;
+	return call_result(db, SQL_REVOKE, 3, vals, out, err);
 }
 
 int

@@ -17,30 +17,51 @@ str_or_null(const char *s)
 	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
+/* An empty response document: {"body": {}, "errors": []}; false on OOM. */
+static int
+new_doc(cJSON **doc, cJSON **body, cJSON **errors)
+{
+	*doc = cJSON_CreateObject();
+	*body = cJSON_CreateObject();
+	*errors = cJSON_CreateArray();
+	if (*doc == NULL || *body == NULL || *errors == NULL) {
+		cJSON_Delete(*doc);
+		cJSON_Delete(*body);
+		cJSON_Delete(*errors);
+		return 0;
+	}
+	cJSON_AddItemToObject(*doc, "body", *body);
+	cJSON_AddItemToObject(*doc, "errors", *errors);
+	return 1;
+}
+
+/* Adds the error (if any), prints and frees the document; NULL on OOM. */
+static char *
+finish_doc(cJSON *doc, cJSON *errors, int body_ok, const char *error, int pretty)
+{
+	char *out = NULL;
+
+	if (body_ok && (error == NULL || cJSON_AddItemToArray(errors, cJSON_CreateString(error))))
+		out = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	return out;
+}
+
 /* Builds the response document; NULL on OOM. */
 static char *
 render(const char *username, const char *role, const char *outcome, const char *expires_at,
        const char *error, int pretty)
 {
-	cJSON *doc = cJSON_CreateObject(), *body = cJSON_CreateObject(), *errors = cJSON_CreateArray();
-	char *out = NULL;
+	cJSON *doc, *body, *errors;
 
-	if (doc == NULL || body == NULL || errors == NULL) {
-		cJSON_Delete(doc);
-		cJSON_Delete(body);
-		cJSON_Delete(errors);
+	if (!new_doc(&doc, &body, &errors))
 		return NULL;
-	}
-	cJSON_AddItemToObject(doc, "body", body);
-	cJSON_AddItemToObject(doc, "errors", errors);
-	if (cJSON_AddItemToObject(body, "username", str_or_null(username)) &&
-	    cJSON_AddItemToObject(body, "role", str_or_null(role)) &&
-	    cJSON_AddItemToObject(body, "outcome", str_or_null(outcome)) &&
-	    cJSON_AddItemToObject(body, "expires_at", str_or_null(expires_at)) &&
-	    (error == NULL || cJSON_AddItemToArray(errors, cJSON_CreateString(error))))
-		out = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
-	return out;
+	return finish_doc(doc, errors,
+			  cJSON_AddItemToObject(body, "username", str_or_null(username)) &&
+				  cJSON_AddItemToObject(body, "role", str_or_null(role)) &&
+				  cJSON_AddItemToObject(body, "outcome", str_or_null(outcome)) &&
+				  cJSON_AddItemToObject(body, "expires_at", str_or_null(expires_at)),
+			  error, pretty);
 }
 
 char *
@@ -52,24 +73,15 @@ error_response(const char *message, int pretty)
 static char *
 sweep_response(long long revoked, const char *error, int pretty)
 {
-	cJSON *doc = cJSON_CreateObject(), *body = cJSON_CreateObject(), *errors = cJSON_CreateArray();
-	char *out = NULL;
+	cJSON *doc, *body, *errors;
 
-	if (doc == NULL || body == NULL || errors == NULL) {
-		cJSON_Delete(doc);
-		cJSON_Delete(body);
-		cJSON_Delete(errors);
+	if (!new_doc(&doc, &body, &errors))
 		return NULL;
-	}
-	cJSON_AddItemToObject(doc, "body", body);
-	cJSON_AddItemToObject(doc, "errors", errors);
-	if (cJSON_AddStringToObject(body, "action", "sweep") &&
-	    (error ? cJSON_AddNullToObject(body, "revoked") != NULL
-		   : cJSON_AddNumberToObject(body, "revoked", (double) revoked) != NULL) &&
-	    (error == NULL || cJSON_AddItemToArray(errors, cJSON_CreateString(error))))
-		out = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
-	cJSON_Delete(doc);
-	return out;
+	return finish_doc(doc, errors,
+			  cJSON_AddStringToObject(body, "action", "sweep") &&
+				  (error ? cJSON_AddNullToObject(body, "revoked") != NULL
+					 : cJSON_AddNumberToObject(body, "revoked", (double) revoked) != NULL),
+			  error, pretty);
 }
 
 char *
