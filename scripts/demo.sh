@@ -69,19 +69,19 @@ memberships() {
 	                     WHERE m.member = 'sym_user'::regrole"
 }
 
-shim() {
+run_shim() {
 	# as Lambda would run it: TCP, the bot's login, the seed's variable names
 	env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE PG_HOST=127.0.0.1 "PG_PORT=$PGPORT" \
-		"PG_NAME=$DB" PG_USER=sym_bot "PG_PASSWORD=$BOTPW" shim/sym-access-shim "$@"
+		"PG_NAME=$DB" PG_USER=sym_bot "PG_PASSWORD=$BOTPW" shim/sym-access-shim
 }
 
 say "Escalate: shim/sym-access-shim < shim/test/fixtures/sym-escalate.json"
 echo "(Sym asks for role readonly for sym-user@healthy-health.co, 30 seconds, reason \"Fix Ticket 123\")"
-shim <shim/test/fixtures/sym-escalate.json
+run_shim <shim/test/fixtures/sym-escalate.json
 memberships
 
 say "Deescalate: shim/sym-access-shim < shim/test/fixtures/sym-deescalate.json"
-shim <shim/test/fixtures/sym-deescalate.json
+run_shim <shim/test/fixtures/sym-deescalate.json
 memberships
 
 say "Audit trail (sym_access.audit)"

@@ -21,7 +21,7 @@ ldd "$shim" | while read -r a b c _; do
 	linux-vdso.so.*) continue ;;
 	/*ld-linux*) src=$a name=ld-linux-x86-64.so.2 ;;
 	*) [ "$b" = "=>" ] || continue
-	   [ -n "$c" ] && [ "$c" != "not" ] || { echo "package: unresolved library $a" >&2; exit 1; }
+	   if [ -z "$c" ] || [ "$c" = "not" ]; then echo "package: unresolved library $a" >&2; exit 1; fi
 	   src=$c name=$a ;;
 	esac
 	cp -L "$src" "$stage/lib/$name"
@@ -33,4 +33,4 @@ out_abs=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 rm -f "$out_abs"
 # -X: no extra file attributes; -y would keep symlinks (there are none)
 (cd "$stage" && zip -q -X -9 -r "$out_abs" bootstrap bin lib)
-echo "package: $out ($(stat -c %s "$out_abs") bytes, $(ls "$stage/lib" | wc -l) libraries)"
+echo "package: $out ($(stat -c %s "$out_abs") bytes, $(find "$stage/lib" -mindepth 1 -maxdepth 1 | wc -l) libraries)"

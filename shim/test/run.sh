@@ -331,6 +331,7 @@ check "the full event is not logged (no reason text in logs)" bash -c "! grep -q
 # --- bad events under valgrind -----------------------------------------------------
 section "bad events under valgrind (memcheck, --leak-check=full)"
 python3 "$here/bad_events.py" "$tmp/bad" "$fixtures" >/dev/null
+# shellcheck disable=SC2054 # the commas belong to valgrind's option
 vg=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible
 	--errors-for-leak-kinds=definite,indirect,possible --track-origins=yes)
 while IFS=$'\t' read -r name want; do
@@ -367,8 +368,8 @@ stop_peer() { kill "$peer_pid" 2>/dev/null; wait "$peer_pid" 2>/dev/null; peer_p
 pq() { python3 -c 'import json,sys; log=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if eval(sys.argv[2]) else 1)' "$PLOG" "$1"; }
 # wait_for_log 'expression' [seconds]
 wait_for_log() {
-	local i
-	for i in $(seq $((${2:-20} * 10))); do pq "$1" && return 0; sleep 0.1; done
+	local _
+	for _ in $(seq $((${2:-20} * 10))); do pq "$1" && return 0; sleep 0.1; done
 	return 1
 }
 # script EVENT-FILES... -> JSON script; see runtime_peer.py
@@ -534,7 +535,7 @@ section "Lambda zip: unpacked into an empty directory, run under chroot (when ro
 croot="$tmp/chroot"
 mkdir -p "$croot/var/task"
 (cd "$croot/var/task" && unzip -q "$zip")
-check "zip holds bootstrap, bin/ and lib/ only" test "$(cd "$croot/var/task" && ls | tr '\n' ' ')" = "bin bootstrap lib "
+check "zip holds bootstrap, bin/ and lib/ only" test "$(cd "$croot/var/task" && find . -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')" = "bin bootstrap lib "
 check "zip bundles the dynamic loader and libc" test -x "$croot/var/task/lib/ld-linux-x86-64.so.2" -a -f "$croot/var/task/lib/libc.so.6"
 check "bootstrap is static (no interpreter)" bash -c "! readelf -l '$croot/var/task/bootstrap' | grep -q 'program interpreter'"
 check "the chroot holds nothing but the zip" test "$(find "$croot" -mindepth 1 -maxdepth 2 | sort | tr '\n' ' ')" = "$croot/var $croot/var/task "
