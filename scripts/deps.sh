@@ -24,6 +24,15 @@ for pkg in "${want[@]}"; do
 		missing+=("$pkg")
 done
 
+# Machines whose Node.js comes from NodeSource have npm inside the nodejs
+# package; Debian's own nodejs needs its separate npm package.
+for pkg in "${want[@]}"; do
+	if [ "$pkg" = nodejs ] && ! command -v npm >/dev/null; then
+		missing+=(npm)
+		break
+	fi
+done
+
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "deps: all ${#want[@]} packages present"
 	exit 0
