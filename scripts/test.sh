@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test: every test of the project, from a fresh machine.
 #
-#   1. install missing Debian packages (scripts/deps.sh)
+#   1. install missing Debian packages (scripts/deps.sh); pgindent style check
 #   2. build the extension with -Werror and install it into $PG_CONFIG's server
 #   3. start a throwaway cluster (test/cluster.sh) with the library preloaded
 #   4. pg_regress (sql/, expected/) and pg_isolation_regress (test/isolation/)
@@ -9,13 +9,13 @@
 #   6. the shim's tests against the same cluster (shim/test/run.sh)
 #   7. the deployment lint (scripts/lint-deploy.sh)
 #
-# SUITES="regress isolation worker shim lint" selects parts (default: all).
+# SUITES="style regress isolation worker shim lint" selects parts (default: all).
 # PG_CONFIG=... runs against another server build (see scripts/matrix.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 export PG_CONFIG=${PG_CONFIG:-pg_config}
-SUITES=${SUITES:-regress isolation worker shim lint}
+SUITES=${SUITES:-style regress isolation worker shim lint}
 
 step() { printf '\n==> %s\n' "$*"; }
 want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -31,6 +31,11 @@ count() { # suite-name passed failed
 
 step "checking packages"
 scripts/deps.sh || exit 1
+
+if want style; then
+	step "pgindent style of extension/src (scripts/indent.sh --check)"
+	if scripts/indent.sh --check; then count style 1 0; else count style 0 1; fi
+fi
 
 # sudo only where the install tree is not ours to write.
 as_installer=()

@@ -150,14 +150,14 @@ sym_access_allow_role(PG_FUNCTION_ARGS)
 	values[3] = IntervalPGetDatum(max);
 	values[4] = BoolGetDatum(terminate);
 	if (sym_spi_exec("INSERT INTO sym_access.allowed_role AS a"
-							  "  (role, label, default_duration, max_duration, terminate_sessions)"
-							  " VALUES ($1, $2, $3, $4, $5)"
-							  " ON CONFLICT (role) DO UPDATE"
-							  "   SET label = excluded.label,"
-							  "       default_duration = excluded.default_duration,"
-							  "       max_duration = excluded.max_duration,"
-							  "       terminate_sessions = excluded.terminate_sessions"
-							  " RETURNING (xmax = 0)", 5, argtypes, values, nulls, false) != SPI_OK_INSERT_RETURNING)
+					 "  (role, label, default_duration, max_duration, terminate_sessions)"
+					 " VALUES ($1, $2, $3, $4, $5)"
+					 " ON CONFLICT (role) DO UPDATE"
+					 "   SET label = excluded.label,"
+					 "       default_duration = excluded.default_duration,"
+					 "       max_duration = excluded.max_duration,"
+					 "       terminate_sessions = excluded.terminate_sessions"
+					 " RETURNING (xmax = 0)", 5, argtypes, values, nulls, false) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "sym_access: could not update the allow-list");
 	inserted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
@@ -198,8 +198,8 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 	SPI_connect();
 
 	if (sym_spi_exec("SELECT grantee::oid FROM sym_access.active_grant"
-							  " WHERE role = $1 GROUP BY grantee HAVING bool_or(NOT preexisting)"
-							  " ORDER BY grantee::text", 1, argtypes, values, NULL, false) != SPI_OK_SELECT)
+					 " WHERE role = $1 GROUP BY grantee HAVING bool_or(NOT preexisting)"
+					 " ORDER BY grantee::text", 1, argtypes, values, NULL, false) != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not list active grants");
 	n = SPI_processed;
 	grantees = palloc(sizeof(Oid) * (n + 1));
@@ -276,9 +276,9 @@ sym_access_map_user(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(email);
 	values[1] = CStringGetTextDatum(db_user);
 	if (sym_spi_exec("INSERT INTO sym_access.user_map AS m (email, db_user)"
-							  " VALUES (lower($1), $2)"
-							  " ON CONFLICT (email) DO UPDATE SET db_user = excluded.db_user"
-							  " RETURNING (xmax = 0)", 2, argtypes, values, NULL, false) != SPI_OK_INSERT_RETURNING)
+					 " VALUES (lower($1), $2)"
+					 " ON CONFLICT (email) DO UPDATE SET db_user = excluded.db_user"
+					 " RETURNING (xmax = 0)", 2, argtypes, values, NULL, false) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "sym_access: could not update the user map");
 	inserted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 

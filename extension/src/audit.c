@@ -93,7 +93,7 @@ int64
 sym_audit(const SymAudit *a)
 {
 	Oid			argtypes[12] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, TEXTOID, INTERVALOID, TIMESTAMPTZOID, JSONBOID, JSONBOID};
+	TEXTOID, TEXTOID, TEXTOID, INTERVALOID, TIMESTAMPTZOID, JSONBOID, JSONBOID};
 	Datum		values[12];
 	char		nulls[12];
 	bool		isnull[12];
@@ -136,16 +136,16 @@ sym_audit(const SymAudit *a)
 		nulls[i] = isnull[i] ? 'n' : ' ';
 
 	ret = sym_spi_exec(
-								"INSERT INTO sym_access.audit"
-								" (action, outcome, role_name, grantee, requester, approver,"
-								"  run_srn, reason, duration, expires_at, detail)"
-								" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-								"  $11 || CASE WHEN $12 IS NULL"
-								"                OR $12 - '{run_srn,requester,approver,reason}'::text[] = '{}'"
-								"              THEN '{}'::jsonb"
-								"              ELSE jsonb_build_object('context',"
-								"                   $12 - '{run_srn,requester,approver,reason}'::text[]) END)"
-								" RETURNING id", 12, argtypes, values, nulls, false);
+					   "INSERT INTO sym_access.audit"
+					   " (action, outcome, role_name, grantee, requester, approver,"
+					   "  run_srn, reason, duration, expires_at, detail)"
+					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+					   "  $11 || CASE WHEN $12 IS NULL"
+					   "                OR $12 - '{run_srn,requester,approver,reason}'::text[] = '{}'"
+					   "              THEN '{}'::jsonb"
+					   "              ELSE jsonb_build_object('context',"
+					   "                   $12 - '{run_srn,requester,approver,reason}'::text[]) END)"
+					   " RETURNING id", 12, argtypes, values, nulls, false);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "sym_access: could not write the audit row");
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull[0]));

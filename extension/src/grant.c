@@ -93,7 +93,7 @@ role_policy(Oid roleid)
 	int			ret;
 
 	ret = sym_spi_exec("SELECT default_duration, max_duration, terminate_sessions"
-								"  FROM sym_access.allowed_role WHERE role = $1", 1, argtypes, values, NULL, false);
+					   "  FROM sym_access.allowed_role WHERE role = $1", 1, argtypes, values, NULL, false);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not read the allow-list");
 	if (SPI_processed == 1)
@@ -125,12 +125,12 @@ upsert_run(Oid roleid, Oid granteeid, const char *run_srn,
 	values[3] = TimestampTzGetDatum(expires_at);
 	values[4] = BoolGetDatum(preexisting);
 	ret = sym_spi_exec("INSERT INTO sym_access.active_grant AS g"
-								"  (role, grantee, run_srn, granted_at, expires_at, preexisting)"
-								" VALUES ($1, $2, $3, now(), $4, $5)"
-								" ON CONFLICT (role, grantee, run_srn) DO UPDATE"
-								"   SET expires_at = GREATEST(g.expires_at, excluded.expires_at),"
-								"       preexisting = excluded.preexisting"
-								" RETURNING expires_at", 5, argtypes, values, NULL, false);
+					   "  (role, grantee, run_srn, granted_at, expires_at, preexisting)"
+					   " VALUES ($1, $2, $3, now(), $4, $5)"
+					   " ON CONFLICT (role, grantee, run_srn) DO UPDATE"
+					   "   SET expires_at = GREATEST(g.expires_at, excluded.expires_at),"
+					   "       preexisting = excluded.preexisting"
+					   " RETURNING expires_at", 5, argtypes, values, NULL, false);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "sym_access: could not record the active grant");
 	return DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -150,8 +150,8 @@ live_runs(Oid roleid, Oid granteeid, TimestampTz *until)
 	Datum		d;
 
 	if (sym_spi_exec("SELECT count(*), max(expires_at) FROM sym_access.active_grant"
-							  " WHERE role = $1 AND grantee = $2"
-							  "   AND NOT preexisting AND expires_at > now()", 2, argtypes, values, NULL, false) != SPI_OK_SELECT)
+					 " WHERE role = $1 AND grantee = $2"
+					 "   AND NOT preexisting AND expires_at > now()", 2, argtypes, values, NULL, false) != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not read active grants");
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
@@ -167,7 +167,7 @@ delete_pair_rows(Oid roleid, Oid granteeid, bool only_ours)
 	BoolGetDatum(only_ours)};
 
 	if (sym_spi_exec("DELETE FROM sym_access.active_grant"
-							  " WHERE role = $1 AND grantee = $2 AND (NOT $3 OR NOT preexisting)", 3, argtypes, values, NULL, false) != SPI_OK_DELETE)
+					 " WHERE role = $1 AND grantee = $2 AND (NOT $3 OR NOT preexisting)", 3, argtypes, values, NULL, false) != SPI_OK_DELETE)
 		elog(ERROR, "sym_access: could not delete active grants");
 }
 
@@ -339,8 +339,8 @@ decide_revoke(const char *role_name, const char *grantee_name,
 	values[1] = ObjectIdGetDatum(d->granteeid);
 	values[2] = CStringGetTextDatum(ctx->run_srn);
 	if (sym_spi_exec("DELETE FROM sym_access.active_grant"
-							  " WHERE role = $1 AND grantee = $2 AND run_srn = $3"
-							  " RETURNING preexisting", 3, argtypes, values, NULL, false) != SPI_OK_DELETE_RETURNING)
+					 " WHERE role = $1 AND grantee = $2 AND run_srn = $3"
+					 " RETURNING preexisting", 3, argtypes, values, NULL, false) != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "sym_access: could not delete the active grant");
 
 	if (SPI_processed == 0)
@@ -476,8 +476,8 @@ expire_pair(Oid roleid, Oid granteeid)
 	sym_lock_pair(roleid, granteeid);
 
 	if (sym_spi_exec("DELETE FROM sym_access.active_grant"
-							  " WHERE role = $1 AND grantee = $2 AND expires_at <= now()"
-							  " RETURNING run_srn, preexisting, expires_at", 2, argtypes, values, NULL, false) != SPI_OK_DELETE_RETURNING)
+					 " WHERE role = $1 AND grantee = $2 AND expires_at <= now()"
+					 " RETURNING run_srn, preexisting, expires_at", 2, argtypes, values, NULL, false) != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "sym_access: could not delete expired grants");
 	if (SPI_processed == 0)
 		return 0;				/* a concurrent call closed them already */

@@ -23,7 +23,7 @@
  * input always raises: neither is a decision to audit, both are bugs in the
  * caller.
  */
-char *
+char	   *
 sym_text_arg(FunctionCallInfo fcinfo, int argno, const char *what, bool required)
 {
 	text	   *t;
@@ -173,7 +173,7 @@ sym_require_read_committed(const char *fname)
  * IntervalStyle or TimeZone: intervals in the "postgres" style, times in
  * ISO 8601 UTC to the second.
  */
-char *
+char	   *
 sym_interval_out(const Interval *iv)
 {
 	struct pg_itm itm;
@@ -188,7 +188,7 @@ sym_interval_out(const Interval *iv)
 	return pstrdup(buf);
 }
 
-char *
+char	   *
 sym_timestamptz_out(TimestampTz ts)
 {
 	struct pg_tm tm;

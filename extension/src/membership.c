@@ -78,7 +78,7 @@ sym_membership(Oid roleid, Oid granteeid)
 	for (int i = 0; i < list->n_members; i++)
 	{
 		Form_pg_auth_members form =
-			(Form_pg_auth_members) GETSTRUCT(&list->members[i]->tuple);
+		(Form_pg_auth_members) GETSTRUCT(&list->members[i]->tuple);
 
 		if (form->roleid != roleid)
 			continue;
@@ -103,7 +103,7 @@ sym_grantor_has_admin(Oid roleid)
 	for (int i = 0; i < list->n_members && !found; i++)
 	{
 		Form_pg_auth_members form =
-			(Form_pg_auth_members) GETSTRUCT(&list->members[i]->tuple);
+		(Form_pg_auth_members) GETSTRUCT(&list->members[i]->tuple);
 
 		found = form->roleid == roleid && form->admin_option;
 	}
@@ -208,8 +208,8 @@ sym_terminate_sessions(Oid granteeid)
 	int64		n;
 
 	ret = sym_spi_exec("SELECT pg_catalog.count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(a.pid))"
-								"  FROM pg_catalog.pg_stat_activity a"
-								" WHERE a.usesysid = $1 AND a.pid <> pg_catalog.pg_backend_pid()", 1, argtypes, values, NULL, false);
+					   "  FROM pg_catalog.pg_stat_activity a"
+					   " WHERE a.usesysid = $1 AND a.pid <> pg_catalog.pg_backend_pid()", 1, argtypes, values, NULL, false);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "sym_access: could not list the grantee's sessions");
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
