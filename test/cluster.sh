@@ -20,10 +20,14 @@ dir=${2:?usage: cluster.sh start|stop|restart DIR [GUC=VALUE ...]}
 shift 2
 
 bindir=$("$PG_CONFIG" --bindir)
+[ "$cmd" != start ] || mkdir -p "$dir"
+# absolute: the server commands run from /
+[ ! -d "$dir" ] || dir=$(cd "$dir" && pwd)
 
 as_owner() {
 	if [ "$(id -u)" = 0 ]; then
-		runuser -u postgres -- env LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}" "$@"
+		# from /, which postgres can always enter (the caller's folder maybe not)
+		(cd / && runuser -u postgres -- env LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}" "$@")
 	else
 		"$@"
 	fi
@@ -48,8 +52,6 @@ add_gucs() {
 
 case "$cmd" in
 start)
-	mkdir -p "$dir"
-	dir=$(cd "$dir" && pwd)
 	mkdir -p "$dir/sock"
 	[ "$(id -u)" = 0 ] && chown -R postgres: "$dir"
 	port=$(free_port)

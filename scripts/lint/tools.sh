@@ -86,7 +86,7 @@ npm_fetch() {
 	mkdir -p "$cache/npm" "$cache/stamps"
 	[ -f "$cache/npm/package.json" ] || printf '{"name":"sym-access-deploy-lint","private":true}\n' >"$cache/npm/package.json"
 	say "installing ${npm_pkgs[*]} from the npm registry into $cache/npm"
-	(cd "$cache/npm" && npm install --no-audit --no-fund --silent --save-exact "${npm_pkgs[@]}" >&2) ||
+	(cd "$cache/npm" && npm install --no-audit --no-fund --loglevel=error --save-exact "${npm_pkgs[@]}" >&2) ||
 		{ say "npm install failed"; return 1; }
 	: >"$stamp"
 }
