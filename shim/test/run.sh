@@ -496,6 +496,26 @@ cat "$tmp/l5.err" >>"$allerr"
 check "secret with a wrong token: errors[] gives the HTTP status" bash -c "grep -q 'HTTP 403' <<<'$(resp s-1 'd["errors"][0]')'"
 check "secret with a wrong token: asked again on the next invocation" pq 'sum(e["kind"]=="secret" for e in log)==2'
 stop_peer
+# Rotation: the cached password stops working; the failed login drops it and
+# the next invocation reads the parameter again.
+python3 - "$ESC" "$BOTPW" >"$tmp/script5.json" <<'PY'
+import json, sys
+esc = json.load(open(sys.argv[1]))
+esc["run"]["srn"] = "test:run:secret"
+print(json.dumps({"invocations": [{"id": "r-1", "event": esc}, {"id": "r-2", "event": esc}],
+                  "when_done": 500,
+                  "secrets": {"token": "fake-session-token", "name": "/sym/postgres/bot",
+                              "values": ["a-password-rotated-away", sys.argv[2]]}}))
+PY
+start_peer "$tmp/script5.json"
+"${shim_env[@]}" PG_PASSWORD= AWS_LAMBDA_RUNTIME_API="$PEER" SYM_SHIM_SECRETS_URL="http://$PEER" \
+	PG_PASSWORD_KEY=/sym/postgres/bot AWS_SESSION_TOKEN=fake-session-token "$shim" 2>"$tmp/l5r.err"
+cat "$tmp/l5r.err" >>"$allerr"
+check "rotated secret: the stale password fails with a clear error" bash -c "grep -q 'authentication failed' <<<'$(resp r-1 'd["errors"][0]')'"
+check "rotated secret: the next invocation reads it again and succeeds" test "$(resp r-2 'd["body"]["outcome"]')" = extended
+check "rotated secret: fetched exactly twice" pq 'sum(e["kind"]=="secret" for e in log)==2'
+check "rotated secret: neither password is logged" bash -c "! grep -q -e 'a-password-rotated-away' -e '$BOTPW' '$tmp/l5r.err'"
+stop_peer
 mkev "$DEESC" "$tmp/s-de.json" 'd["run"]["srn"]="test:run:secret"'
 run_local "$tmp/s-de.json"
 

@@ -17,6 +17,7 @@ SCRIPT:
    "when_done": 500 | "hang",                 # next after the last invocation
    "init_error_status": 202,
    "secrets": {"token": "...", "name": "...", "value": "..."}}
+   (or "values": [...] instead of "value": served in turn, the last one repeating)
 
 Every request is appended to LOG as one JSON object: kind (next, response, error,
 init_error, secret, unknown), id, path, headers (names lower-cased), body.
@@ -122,8 +123,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(403, b'{"message":"forbidden"}', "text/plain")
         if query.get("name") != [conf.get("name")] or query.get("withDecryption") != ["true"]:
             return self.reply(400, b'{"message":"bad request"}')
-        doc = {"Parameter": {"Name": conf["name"], "Type": "SecureString", "Value": conf["value"],
-                             "Version": 1}}
+        # "values": one per request in turn (the last one repeats): a rotation.
+        values = conf.get("values") or [conf["value"]]
+        with lock:
+            served = state.get("secrets_served", 0)
+            state["secrets_served"] = served + 1
+        value = values[min(served, len(values) - 1)]
+        doc = {"Parameter": {"Name": conf["name"], "Type": "SecureString", "Value": value,
+                             "Version": min(served, len(values) - 1) + 1}}
         self.reply(200, json.dumps(doc).encode())
 
     def do_POST(self):
