@@ -59,22 +59,19 @@ static Interval *
 require_duration(FunctionCallInfo fcinfo, int argno, const char *what)
 {
 	Interval   *iv;
-	Interval	zero;
 
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sym_access: %s must not be NULL", what)));
 	iv = PG_GETARG_INTERVAL_P(argno);
-	memset(&zero, 0, sizeof(zero));
 #ifdef INTERVAL_NOT_FINITE
 	if (INTERVAL_NOT_FINITE(iv))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sym_access: %s must be finite", what)));
 #endif
-	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(iv),
-										  IntervalPGetDatum(&zero))) <= 0)
+	if (!sym_interval_positive(iv))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sym_access: %s must be positive, not %s", what, sym_interval_out(iv))));
@@ -126,8 +123,7 @@ sym_access_allow_role(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sym_access: terminate_sessions must not be NULL")));
 	terminate = PG_GETARG_BOOL(4);
-	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(def),
-										  IntervalPGetDatum(max))) > 0)
+	if (sym_interval_cmp(def, max) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sym_access: default_duration %s is longer than max_duration %s",
@@ -387,8 +383,7 @@ sym_access_purge_audit(PG_FUNCTION_ARGS)
 	older_than = PG_GETARG_INTERVAL_P(0);
 	memset(&floor, 0, sizeof(floor));
 	floor.day = 30;
-	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(older_than),
-										  IntervalPGetDatum(&floor))) < 0)
+	if (sym_interval_cmp(older_than, &floor) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sym_access: audit rows younger than 30 days are kept; got %s",

@@ -66,14 +66,6 @@ now_plus(const Interval *iv)
 												   IntervalPGetDatum(iv)));
 }
 
-static int
-interval_compare(const Interval *a, const Interval *b)
-{
-	return DatumGetInt32(DirectFunctionCall2(interval_cmp,
-											 IntervalPGetDatum(a),
-											 IntervalPGetDatum(b)));
-}
-
 /* The allow-list entry of a role, if any. */
 typedef struct RolePolicy
 {
@@ -159,15 +151,15 @@ live_runs(Oid roleid, Oid granteeid, TimestampTz *until)
 	return n;
 }
 
+/* Drop the pair's remaining rows of runs sym_access granted (all expired). */
 static void
-delete_pair_rows(Oid roleid, Oid granteeid, bool only_ours)
+delete_expired_runs(Oid roleid, Oid granteeid)
 {
-	Oid			argtypes[3] = {REGROLEOID, REGROLEOID, BOOLOID};
-	Datum		values[3] = {ObjectIdGetDatum(roleid), ObjectIdGetDatum(granteeid),
-	BoolGetDatum(only_ours)};
+	Oid			argtypes[2] = {REGROLEOID, REGROLEOID};
+	Datum		values[2] = {ObjectIdGetDatum(roleid), ObjectIdGetDatum(granteeid)};
 
 	if (sym_spi_exec("DELETE FROM sym_access.active_grant"
-					 " WHERE role = $1 AND grantee = $2 AND (NOT $3 OR NOT preexisting)", 3, argtypes, values, NULL, false) != SPI_OK_DELETE)
+					 " WHERE role = $1 AND grantee = $2 AND NOT preexisting", 2, argtypes, values, NULL, false) != SPI_OK_DELETE)
 		elog(ERROR, "sym_access: could not delete active grants");
 }
 
@@ -248,8 +240,8 @@ decide_grant(const char *role_name, const char *grantee_name,
 {
 	StringInfoData why;
 	RolePolicy	policy;
-	Interval	zero;
 	SymMembership m;
+	bool		clamped = false;
 	bool		preexisting = false;
 
 	initStringInfo(&why);
@@ -264,14 +256,14 @@ decide_grant(const char *role_name, const char *grantee_name,
 	if (sym_grantee_is_unfit(d->granteeid, d->roleid, &why))
 		return deny(d, why.data);
 
-	memset(&zero, 0, sizeof(zero));
 	if (requested == NULL)
 		d->duration = policy.default_duration;
-	else if (interval_compare(requested, &zero) <= 0)
+	else if (!sym_interval_positive(requested))
 		return deny(d, psprintf("duration %s is not positive", sym_interval_out(requested)));
-	else if (interval_compare(requested, policy.max_duration) > 0)
+	else if (sym_interval_cmp(requested, policy.max_duration) > 0)
 	{
 		d->duration = policy.max_duration;
+		clamped = true;
 		sym_json_member(&d->extra, "requested_duration", sym_interval_out(requested));
 		sym_json_member_raw(&d->extra, "clamped", "true");
 	}
@@ -308,7 +300,7 @@ decide_grant(const char *role_name, const char *grantee_name,
 	else
 		d->message = psprintf("granted \"%s\" to \"%s\" until %s",
 							  role_name, grantee_name, sym_timestamptz_out(d->expires_at));
-	if (requested && d->duration != requested)
+	if (clamped)
 		d->message = psprintf("%s (requested %s, clamped to the role's max_duration %s)",
 							  d->message, sym_interval_out(requested),
 							  sym_interval_out(d->duration));
@@ -372,7 +364,7 @@ decide_revoke(const char *role_name, const char *grantee_name,
 	}
 
 	/* Expired rows of other runs have nothing left to hold. */
-	delete_pair_rows(d->roleid, d->granteeid, true);
+	delete_expired_runs(d->roleid, d->granteeid);
 	if (sym_revoke_and_terminate(d->roleid, d->granteeid, &d->outcome, &d->message, &terminated))
 		sym_json_member_int(&d->extra, "terminated_sessions", terminated);
 }
@@ -540,7 +532,6 @@ expire_pair(Oid roleid, Oid granteeid)
 	{
 		int			terminated = 0;
 
-		delete_pair_rows(roleid, granteeid, true);
 		revoked = sym_revoke_and_terminate(roleid, granteeid, &outcome, &message, &terminated);
 		if (revoked)
 			sym_json_member_int(&extra, "terminated_sessions", terminated);
@@ -571,8 +562,8 @@ sym_access_expire(PG_FUNCTION_ARGS)
 	SPI_connect();
 
 	/* Driven by the expires_at index: cost follows the expired rows. */
-	if (SPI_execute("SELECT DISTINCT role::oid, grantee::oid FROM sym_access.active_grant"
-					" WHERE expires_at <= now()", false, 0) != SPI_OK_SELECT)
+	if (sym_spi_exec("SELECT DISTINCT role::oid, grantee::oid FROM sym_access.active_grant"
+					 " WHERE expires_at <= now()", 0, NULL, NULL, NULL, false) != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not list expired grants");
 	npairs = SPI_processed;
 	roles = palloc(sizeof(Oid) * (npairs + 1));

@@ -168,6 +168,22 @@ sym_require_read_committed(const char *fname)
 				 errhint("Call it outside an explicit REPEATABLE READ or SERIALIZABLE transaction.")));
 }
 
+int
+sym_interval_cmp(const Interval *a, const Interval *b)
+{
+	return DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(a),
+											 IntervalPGetDatum(b)));
+}
+
+bool
+sym_interval_positive(const Interval *iv)
+{
+	Interval	zero;
+
+	memset(&zero, 0, sizeof(zero));
+	return sym_interval_cmp(iv, &zero) > 0;
+}
+
 /*
  * Messages and log lines read the same whatever the session's DateStyle,
  * IntervalStyle or TimeZone: intervals in the "postgres" style, times in

@@ -77,16 +77,28 @@ dangerous_attribute(Oid roleid)
 	return attr;
 }
 
-static bool
-is_forbidden_role(Oid roleid)
+/* The OIDs of forbidden_roles[] that exist here (looked up once per check). */
+static int
+forbidden_role_oids(Oid *oids)
 {
+	int			n = 0;
+
 	for (int i = 0; i < lengthof(forbidden_roles); i++)
 	{
-		Oid			forbidden = get_role_oid(forbidden_roles[i], true);
+		Oid			oid = get_role_oid(forbidden_roles[i], true);
 
-		if (OidIsValid(forbidden) && forbidden == roleid)
-			return true;
+		if (OidIsValid(oid))
+			oids[n++] = oid;
 	}
+	return n;
+}
+
+static bool
+oid_in(Oid oid, const Oid *oids, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (oids[i] == oid)
+			return true;
 	return false;
 }
 
@@ -120,6 +132,8 @@ sym_role_is_dangerous(Oid roleid, StringInfo why)
 {
 	List	   *roles = list_make1_oid(roleid);
 	List	   *parents = list_make1_int(-1);
+	Oid			forbidden[lengthof(forbidden_roles)];
+	int			nforbidden = forbidden_role_oids(forbidden);
 
 	for (int i = 0; i < list_length(roles); i++)
 	{
@@ -127,7 +141,7 @@ sym_role_is_dangerous(Oid roleid, StringInfo why)
 		const char *attr = dangerous_attribute(current);
 		CatCList   *members;
 
-		if (attr != NULL || is_forbidden_role(current))
+		if (attr != NULL || oid_in(current, forbidden, nforbidden))
 		{
 			if (i == 0)
 			{

@@ -63,6 +63,8 @@ extern char *sym_text_arg(FunctionCallInfo fcinfo, int argno, const char *what,
 extern bool sym_name_ok(const char *name, const char *what, char **why);
 extern void sym_parse_context(FunctionCallInfo fcinfo, int argno, SymContext *ctx);
 extern void sym_require_read_committed(const char *fname);
+extern int	sym_interval_cmp(const Interval *a, const Interval *b);
+extern bool sym_interval_positive(const Interval *iv);
 extern char *sym_interval_out(const Interval *iv);
 extern char *sym_timestamptz_out(TimestampTz ts);
 
