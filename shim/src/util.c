@@ -36,15 +36,15 @@ int
 buf_printf(buf_t *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
+	char *s;
 	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (s == NULL)
 		return -1;
-	n = buf_append(b, s, (size_t) n);
+	n = buf_append(b, s, strlen(s));
 	free(s);
 	return n;
 }
@@ -124,16 +124,23 @@ quote_for_message(const char *s, size_t max)
 }
 
 char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
+char *
 xasprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
-	int n;
+	char *s;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	return n < 0 ? NULL : s;
+	return s;
 }
 
 void

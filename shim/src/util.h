@@ -3,6 +3,7 @@
 #ifndef SHIM_UTIL_H
 #define SHIM_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct {
@@ -30,6 +31,7 @@ size_t utf8_prefix(const char *s, size_t len, size_t max);
 char *quote_for_message(const char *s, size_t max);
 
 /* malloc'd printf; NULL when out of memory. */
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* free() after overwriting the string with zeros (for secrets). */
