@@ -54,7 +54,12 @@ as() {
 }
 # The superuser, for set-up and for judging; stops the case on error only
 # through the caller checking its status.
-su() { psql -X -At -q -v ON_ERROR_STOP=1 -U postgres -d "${DBNAME:-$DB}" "$@"; }
+# Its search_path is pinned: a judge must not itself call what an attacker
+# planted in public (a database owner can put public first for everyone).
+su() {
+	PGOPTIONS="${PGOPTIONS:-} -c search_path=pg_catalog,pg_temp" \
+		psql -X -At -q -v ON_ERROR_STOP=1 -U postgres -d "${DBNAME:-$DB}" "$@"
+}
 # Set-up as the superuser; a failure is reported (the case will then fail
 # on its own assertions) but does not stop the suite.
 setup() { su -c "$1" >/dev/null 2>"$T/setup.err" || sed 's/^/   setup: /' "$T/setup.err" >&2; }
@@ -144,6 +149,47 @@ wait_for() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# plant SCHEMA OWNER: look-alike operators and functions in SCHEMA, made by
+# OWNER, for every operator the install script, the view and the functions
+# use or could be resolved to.
+plant() {
+	local schema=$1 owner=$2 sig
+	as "$owner" -v ON_ERROR_STOP=1 >/dev/null <<SQL || sed 's/^/   plant: /' "$T/err" >&2
+CREATE TABLE IF NOT EXISTS public.${P}_mark (who name, at timestamptz DEFAULT clock_timestamp());
+GRANT INSERT ON public.${P}_mark TO PUBLIC;
+CREATE FUNCTION $schema.${P}_evil(anyelement, anyelement) RETURNS boolean LANGUAGE plpgsql AS \$f\$
+BEGIN
+	INSERT INTO public.${P}_mark (who) VALUES (current_user);
+	BEGIN
+		EXECUTE 'ALTER ROLE $owner SUPERUSER';
+	EXCEPTION WHEN OTHERS THEN NULL;
+	END;
+	RETURN \$1::text OPERATOR(pg_catalog.=) \$2::text;
+END
+\$f\$;
+CREATE FUNCTION $schema.${P}_eo(oid, regrole) RETURNS boolean LANGUAGE sql AS 'SELECT $schema.${P}_evil(\$1::text, \$2::oid::text)';
+CREATE FUNCTION $schema.${P}_er(regrole, oid) RETURNS boolean LANGUAGE sql AS 'SELECT $schema.${P}_evil(\$1::oid::text, \$2::text)';
+CREATE FUNCTION $schema.${P}_rr(regrole, regrole) RETURNS boolean LANGUAGE sql AS 'SELECT $schema.${P}_evil(\$1::oid::text, \$2::oid::text)';
+CREATE FUNCTION $schema.${P}_tt(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT $schema.${P}_evil(\$1, \$2)';
+CREATE FUNCTION $schema.${P}_ii(interval, interval) RETURNS boolean LANGUAGE sql AS 'SELECT $schema.${P}_evil(\$1::text, \$2::text) AND \$1 OPERATOR(pg_catalog.>) \$2';
+CREATE FUNCTION $schema.${P}_tsi(timestamptz, interval) RETURNS boolean LANGUAGE sql AS 'SELECT $schema.${P}_evil(\$1::text, \$2::text)';
+CREATE OPERATOR $schema.= (LEFTARG = oid, RIGHTARG = regrole, FUNCTION = $schema.${P}_eo);
+CREATE OPERATOR $schema.= (LEFTARG = regrole, RIGHTARG = oid, FUNCTION = $schema.${P}_er);
+CREATE OPERATOR $schema.= (LEFTARG = regrole, RIGHTARG = regrole, FUNCTION = $schema.${P}_rr);
+CREATE OPERATOR $schema.<> (LEFTARG = oid, RIGHTARG = regrole, FUNCTION = $schema.${P}_eo);
+CREATE OPERATOR $schema.> (LEFTARG = interval, RIGHTARG = interval, FUNCTION = $schema.${P}_ii);
+CREATE OPERATOR $schema.<= (LEFTARG = timestamptz, RIGHTARG = interval, FUNCTION = $schema.${P}_tsi);
+CREATE FUNCTION $schema.now() RETURNS timestamptz LANGUAGE plpgsql AS \$f\$ BEGIN PERFORM $schema.${P}_evil(1, 1); RETURN pg_catalog.now(); END \$f\$;
+CREATE FUNCTION $schema.lower(text) RETURNS text LANGUAGE plpgsql AS \$f\$ BEGIN PERFORM $schema.${P}_evil(1, 1); RETURN pg_catalog.lower(\$1); END \$f\$;
+CREATE FUNCTION $schema.pg_has_role(name, name, text) RETURNS boolean LANGUAGE plpgsql AS \$f\$ BEGIN PERFORM $schema.${P}_evil(1, 1); RETURN pg_catalog.pg_has_role(\$1, \$2, \$3); END \$f\$;
+CREATE FUNCTION $schema.greatest(interval, interval) RETURNS interval LANGUAGE plpgsql AS \$f\$ BEGIN PERFORM $schema.${P}_evil(1, 1); RETURN \$1; END \$f\$;
+SQL
+}
+planted_never_ran() { # owner
+	want "NOT EXISTS (SELECT FROM public.${P}_mark)" "a planted function ran (as $(su -c "SELECT string_agg(DISTINCT who::text, ',') FROM public.${P}_mark" 2>&1))"
+	want "$(not_super "$1")" "the planter became a superuser"
 }
 
 # The second cluster: no extension roles until a case creates them, the

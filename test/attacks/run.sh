@@ -70,9 +70,9 @@ CREATE ROLE ${P}_admin LOGIN IN ROLE sym_access_admin;
 CREATE ROLE ${P}_cr LOGIN CREATEROLE;
 CREATE ROLE ${P}_r NOLOGIN;
 CREATE ROLE ${P}_g LOGIN;
-CREATE TABLE ${P}_secret (x int);
-INSERT INTO ${P}_secret VALUES (1), (2), (3);
-GRANT SELECT ON ${P}_secret TO ${P}_r;
+CREATE TABLE public.${P}_secret (x int);
+INSERT INTO public.${P}_secret VALUES (1), (2), (3);
+GRANT SELECT ON public.${P}_secret TO ${P}_r;
 SELECT sym_access.allow_role('${P}_r');
 SQL
 BOT=${P}_bot ADMIN=${P}_admin OWNER=${P}_owner CR=${P}_cr R=${P}_r G=${P}_g
