@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# (root, T, DB, P and the actors are set by run.sh)
+# shellcheck disable=SC2154
 # Helpers for the attack suite (sourced by test/attacks/run.sh).
 #
 # A case reads:
@@ -76,20 +78,20 @@ want() { # predicate (superuser SQL), reason when false
 	PRED_REASONS+=("$2")
 }
 judge_preds() {
-	local sql='' i got
+	local sql='' i got one
 	[ ${#PREDS[@]} -gt 0 ] || return 0
 	for i in "${!PREDS[@]}"; do
 		sql+="${sql:+, }coalesce((${PREDS[$i]})::bool, false)::int"
 	done
-	if got=$(su -F ' ' -c "SELECT $sql" 2>&1) && [[ $got =~ ^[01\ ]+$ ]]; then
-		read -r -a got <<<"$got"
+	if one=$(su -F ' ' -c "SELECT $sql" 2>&1) && [[ $one =~ ^[01\ ]+$ ]]; then
+		read -r -a got <<<"$one"
 		for i in "${!PREDS[@]}"; do
 			[ "${got[$i]}" = 1 ] || reason "${PRED_REASONS[$i]}"
 		done
 	else # one of them fails: judge each alone
 		for i in "${!PREDS[@]}"; do
-			got=$(su -c "SELECT coalesce((${PREDS[$i]})::bool, false)" 2>&1)
-			[ "$got" = t ] || reason "${PRED_REASONS[$i]} [$got]"
+			one=$(su -c "SELECT coalesce((${PREDS[$i]})::bool, false)" 2>&1)
+			[ "$one" = t ] || reason "${PRED_REASONS[$i]} [$one]"
 		done
 	fi
 	PREDS=()
@@ -134,7 +136,10 @@ open_session() {
 	eval "pid_$name=$!"
 	eval "exec {fd_$name}>\"\$T/$name.in\""
 }
-say() { local fd="fd_$1"; printf '%s\n' "$2" >&"${!fd}" 2>/dev/null || true; }
+say() { # a closed session (terminated backend) is not an error here
+	local fd="fd_$1"
+	{ printf '%s\n' "$2" >&"${!fd}"; } 2>/dev/null || true
+}
 close_session() {
 	local pid="pid_$1"
 	eval "exec {fd_$1}>&-" 2>/dev/null
@@ -155,7 +160,7 @@ wait_for() {
 # OWNER, for every operator the install script, the view and the functions
 # use or could be resolved to.
 plant() {
-	local schema=$1 owner=$2 sig
+	local schema=$1 owner=$2
 	as "$owner" -v ON_ERROR_STOP=1 >/dev/null <<SQL || sed 's/^/   plant: /' "$T/err" >&2
 CREATE TABLE IF NOT EXISTS public.${P}_mark (who name, at timestamptz DEFAULT clock_timestamp());
 GRANT INSERT ON public.${P}_mark TO PUBLIC;

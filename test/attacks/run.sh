@@ -82,8 +82,10 @@ echo "attack suite: PostgreSQL $PGV, database $DB, prefix $P"
 for f in "$here"/cases/*.sh; do
 	case "$(basename "$f")" in *"$only"*) ;; *) continue ;; esac
 	echo "--- $(basename "$f" .sh)"
+	started=$SECONDS
 	# shellcheck source=/dev/null
 	. "$f"
+	echo "    ($((SECONDS - started)) s)"
 done
 
 echo

@@ -1,8 +1,15 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # DBNAME is read by lib.sh
 # 7. The tables change only through the functions: a member of
 # pg_write_all_data, or a user given table privileges by mistake, is
 # refused (42501) and the rows stay as they were.
 
+# In a database of their own: on a server where these attacks succeed, the
+# damage (a rewound audit sequence, a rewritten policy) must not decide the
+# other classes' cases.
+psql -X -q -d postgres -c "CREATE DATABASE ${P}_tdb OWNER $OWNER" >/dev/null
+DBNAME=${P}_tdb
+setup "CREATE EXTENSION sym_access"
 TW=${P}_tw
 setup "CREATE ROLE ${P}_writer LOGIN IN ROLE pg_write_all_data"
 setup "CREATE ROLE ${P}_oops LOGIN"
@@ -83,3 +90,4 @@ want_state 42501
 [ "$(snap sym_access.active_grant)" = "$before" ] || reason "active_grant changed"
 setup "REVOKE UPDATE ON sym_access.active_grant FROM ${P}_tg"
 verdict
+DBNAME=
