@@ -4,7 +4,7 @@
 # user) and FAILs when the attack succeeds — a membership, a privilege, a
 # changed row, a stalled or failed sweep, a missing SQLSTATE.
 #
-#   test/attacks/run.sh [PATTERN]    cases whose file name matches PATTERN
+#   test/attacks/run.sh [REGEX]    only the case files whose name matches REGEX
 #
 # Uses the cluster in the environment (PGHOST, PGPORT, PGUSER=postgres;
 # `. DIR/env` after test/cluster.sh start DIR), with its own database and
@@ -33,6 +33,7 @@ PGV=$(psql -X -At -d postgres -c 'SHOW server_version_num') || { echo "attacks: 
 ext_roles_before=$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'sym\\_access\\_%'")
 
 cleanup() {
+	[ -z "${KEEP_EXTRA_LOG:-}" ] || cp "$T/extra/server.log" /tmp/attacks-extra.log 2>/dev/null
 	local r
 	set +e
 	use_main
@@ -80,7 +81,7 @@ export BOT ADMIN OWNER CR R G
 
 echo "attack suite: PostgreSQL $PGV, database $DB, prefix $P"
 for f in "$here"/cases/*.sh; do
-	case "$(basename "$f")" in *"$only"*) ;; *) continue ;; esac
+	[[ $(basename "$f") =~ $only ]] || continue
 	echo "--- $(basename "$f" .sh)"
 	started=$SECONDS
 	# shellcheck source=/dev/null
