@@ -747,7 +747,8 @@ sym_access_expire(PG_FUNCTION_ARGS)
 					 " UNION "
 					 "SELECT role::oid, grantee::oid FROM sym_access.active_grant g"
 					 " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = g.role)"
-					 "    OR NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = g.grantee)",
+					 "    OR NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = g.grantee)"
+					 " ORDER BY 1, 2",
 					 0, NULL, NULL, NULL, false) != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not list expired grants");
 	roles = sym_spi_oids(1, &npairs);
