@@ -18,6 +18,8 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
+#include "utils/inval.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "sym_access.h"
@@ -179,6 +181,47 @@ sym_access_allow_role(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+typedef struct RevokeStep
+{
+	Oid			roleid;
+	Oid			granteeid;
+	SymRevocation r;
+	bool		revoked;
+} RevokeStep;
+
+static void
+revoke_step(void *arg)
+{
+	RevokeStep *step = (RevokeStep *) arg;
+
+	step->revoked = sym_revoke_and_terminate(step->roleid, step->granteeid, &step->r);
+}
+
+/*
+ * One grantee's revoke, contained: a DROP ROLE of that grantee committed
+ * meanwhile makes PostgreSQL's REVOKE fail ("tuple concurrently deleted")
+ * although nothing is left to revoke.  False when the step failed and the
+ * membership is gone anyway; the error is raised again when it is not, so
+ * that disallow_role never leaves a membership behind without its row.
+ */
+static bool
+revoke_contained(RevokeStep *step)
+{
+	ErrorData  *err = sym_try(revoke_step, step);
+
+	if (err == NULL)
+		return true;
+	AcceptInvalidationMessages();
+	InvalidateCatalogSnapshot();
+	if (sym_membership(step->roleid, step->granteeid).ours)
+		ReThrowError(err);
+	ereport(WARNING,
+			(errcode(err->sqlerrcode),
+			 errmsg("sym_access: a grantee's membership was removed while disallow_role ran (a DROP ROLE?): %s",
+					err->message)));
+	return false;
+}
+
 Datum
 sym_access_disallow_role(PG_FUNCTION_ARGS)
 {
@@ -208,19 +251,21 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 	initStringInfo(&revoked_names);
 	for (uint64 i = 0; i < n; i++)
 	{
-		SymRevocation r;
+		RevokeStep	step = {roleid, grantees[i]};
 
 		sym_lock_pair(roleid, grantees[i]);
-		if (sym_revoke_and_terminate(roleid, grantees[i], &r))
+		if (!revoke_contained(&step))
+			continue;
+		if (step.revoked)
 		{
 			if (revoked++ > 0)
 				appendStringInfoString(&revoked_names, ", ");
 			escape_json(&revoked_names, GetUserNameFromId(grantees[i], false));
-			terminated_total += r.terminated;
-			if (r.terminate_error)
+			terminated_total += step.r.terminated;
+			if (step.r.terminate_error)
 				ereport(WARNING,
 						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("sym_access: %s", r.message)));
+						 errmsg("sym_access: %s", step.r.message)));
 		}
 	}
 
