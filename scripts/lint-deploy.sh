@@ -86,6 +86,17 @@ tf_parse() {
 
 tf_refs() { node "$lint/tf-check.mjs" "$cache/npm" refs terraform; }
 
+# Security rules of issue 15 (scripts/lint/tf-policy.mjs): all of them, and
+# their self-tests on mutated copies of the tree, run once into $out/policy;
+# each rule and each self-test is then reported as a check of its own.
+policy() { node "$lint/tf-policy.mjs" "$cache/npm" "$cache/aws-schema.json" terraform "$@"; }
+policy_result() {
+	local f=$out/policy/$1
+	[ -f "$f" ] || { echo "no result: scripts/lint/tf-policy.mjs did not run (see above)"; return 1; }
+	sed '$d' "$f"
+	[ "$(tail -n 1 "$f")" = "exit 0" ]
+}
+
 sym_impl() {
 	"$py" - terraform/impl.py <<'PY'
 import ast, sys
@@ -169,6 +180,13 @@ check "tools (Debian ${SYM_LINT_SUITE:-trixie}, npm)" tools
 check "terraform fmt -check -recursive" tf_fmt
 check "HCL parse (all .tf files)" tf_parse
 check "terraform references & variables" tf_refs
+if ! policy all "$out/policy" >"$out/policy.log" 2>&1; then
+	grep -v '^[0-9]* rules checked' "$out/policy.log" | sed 's/^/      /' | tail -n 20
+fi
+while IFS=$'\t' read -r rule mutations _; do
+	check "rule $rule" policy_result "$rule.check"
+	check "rule $rule: $mutations broken copies fail" policy_result "$rule.selftest"
+done < <(policy list 2>/dev/null || echo "tf-policy.mjs	0	cannot list the rules")
 check "sym flow impl.py" sym_impl
 check "cloud-init user-data" cloud_init
 check "shellcheck" shell_scripts
