@@ -156,6 +156,39 @@ compose() {
 	echo "$("$dc" version --short) accepts docker/compose.yaml"
 }
 
+# The Lambda image builds cJSON (it parses untrusted events) only from files
+# whose SHA-256 it checks, with the CVE-2023-26819 fix applied: the RUN that
+# clones it must check and patch before building.
+cjson_verified() {
+	local f=${1:-docker/Dockerfile.lambda} run
+	if ! grep -Eq '^ARG CJSON_C_SHA256=[0-9a-f]{64}$' "$f" || ! grep -Eq '^ARG CJSON_H_SHA256=[0-9a-f]{64}$' "$f"; then
+		echo "$f: no SHA-256 pins for cJSON.c and cJSON.h"
+		return 1
+	fi
+	run=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$f" | grep 'git clone.*cJSON') ||
+		{ echo "$f: no RUN cloning cJSON"; return 1; }
+	[[ $run == *'sha256sum --check --strict'*'patch -d /tmp/cjson'*'gcc '* ]] ||
+		{ echo "$f: the cJSON RUN must check the SHA-256, then patch, then build"; return 1; }
+	[ -s docker/cjson/cve-2023-26819.patch ] || { echo "docker/cjson/cve-2023-26819.patch is missing"; return 1; }
+	echo "$f: cJSON built from SHA-256-checked, patched sources"
+}
+
+# The check above fails on copies of the Dockerfile with the check removed or
+# the pins gone.
+cjson_selftest() {
+	local copy=$out/Dockerfile.lambda n=0
+	sed '/sha256sum --check --strict/d' docker/Dockerfile.lambda >"$copy"
+	cjson_verified "$copy" >/dev/null && { echo "a Dockerfile without the SHA-256 check passes"; return 1; }
+	n=$((n + 1))
+	sed 's/^ARG CJSON_C_SHA256=.*/ARG CJSON_C_SHA256=/' docker/Dockerfile.lambda >"$copy"
+	cjson_verified "$copy" >/dev/null && { echo "a Dockerfile without the cJSON.c pin passes"; return 1; }
+	n=$((n + 1))
+	sed '/patch -d \/tmp\/cjson -p1/d' docker/Dockerfile.lambda >"$copy"
+	cjson_verified "$copy" >/dev/null && { echo "a Dockerfile without the CVE patch passes"; return 1; }
+	n=$((n + 1))
+	echo "all $n broken copies fail"
+}
+
 dockerfiles() {
 	node "$lint/dockerfile-check.mjs" "$cache/npm" docker/Dockerfile docker/Dockerfile.lambda
 }
@@ -192,6 +225,8 @@ check "cloud-init user-data" cloud_init
 check "shellcheck" shell_scripts
 check "docker compose config -q" compose
 check "Dockerfile lint" dockerfiles
+check "cJSON sources verified (Dockerfile.lambda)" cjson_verified
+check "cJSON check: 3 broken copies fail" cjson_selftest
 check "sandbox events" events
 
 echo "lint-deploy: $((SECONDS - t_start))s"
