@@ -55,9 +55,8 @@ locals {
 
 ############################ Bot password key ############################
 
-data "aws_iam_policy_document" "bot_password_key" {
-  count = local.create_password_key ? 1 : 0
-
+# The account administers both keys, and uses neither.
+data "aws_iam_policy_document" "kms_admin" {
   statement {
     sid       = "KeyAdministration"
     actions   = local.kms_admin_actions
@@ -67,6 +66,11 @@ data "aws_iam_policy_document" "bot_password_key" {
       identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
     }
   }
+}
+
+data "aws_iam_policy_document" "bot_password_key" {
+  count                   = local.create_password_key ? 1 : 0
+  source_policy_documents = [data.aws_iam_policy_document.kms_admin.json]
 
   # The deployer writes the parameter (SSM encrypts with the key).
   statement {
@@ -133,15 +137,7 @@ resource "aws_kms_alias" "bot_password" {
 ############################ Log key ############################
 
 data "aws_iam_policy_document" "logs_key" {
-  statement {
-    sid       = "KeyAdministration"
-    actions   = local.kms_admin_actions
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.kms_admin.json]
 
   # CloudWatch Logs encrypts and decrypts this module's log groups, and no
   # other (the log group ARN is the encryption context).

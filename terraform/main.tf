@@ -122,18 +122,31 @@ resource "aws_ssm_parameter" "bot_password" {
 
 ############################ Lambda IAM ############################
 
-data "aws_iam_policy_document" "lambda_assume" {
+# Trust policies of the module's roles, one per AWS service. VPC flow logs
+# document aws:SourceAccount for their role (confused-deputy guard); Lambda
+# and EC2 go without it, as AWS's own examples for them do.
+data "aws_iam_policy_document" "assume" {
+  for_each = merge(
+    { lambda = { service = "lambda.amazonaws.com", source_account = false } },
+    var.db_enabled ? {
+      sandbox-db = { service = "ec2.amazonaws.com", source_account = false }
+      flow-logs  = { service = "vpc-flow-logs.amazonaws.com", source_account = true }
+    } : {},
+  )
+
   statement {
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
+      identifiers = [each.value.service]
     }
-    # Only Lambda functions of this account may assume the role.
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
+    dynamic "condition" {
+      for_each = each.value.source_account ? [local.account_id] : []
+      content {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [condition.value]
+      }
     }
   }
 }
@@ -141,7 +154,7 @@ data "aws_iam_policy_document" "lambda_assume" {
 resource "aws_iam_role" "lambda" {
   name               = "${var.name_prefix}-lambda"
   description        = "Execution role of the sym_access Lambda shim"
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume["lambda"].json
   tags               = var.tags
 }
 

@@ -59,41 +59,13 @@ locals {
   trail      = var.cloudtrail_data_events ? 1 : 0
 }
 
-resource "aws_s3_bucket" "trail" {
-  count = local.trail
+module "trail_bucket" {
+  source = "./modules/private-bucket"
+  count  = local.trail
 
-  bucket_prefix = "${var.name_prefix}-trail-"
-  tags          = var.tags
-}
-
-resource "aws_s3_bucket_public_access_block" "trail" {
-  count = local.trail
-
-  bucket                  = aws_s3_bucket.trail[0].id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "trail" {
-  count = local.trail
-
-  bucket = aws_s3_bucket.trail[0].id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "trail" {
-  count = local.trail
-
-  bucket = aws_s3_bucket.trail[0].id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
+  bucket_prefix    = "${var.name_prefix}-trail-"
+  policy_documents = [data.aws_iam_policy_document.trail_bucket[0].json]
+  tags             = var.tags
 }
 
 data "aws_iam_policy_document" "trail_bucket" {
@@ -102,7 +74,7 @@ data "aws_iam_policy_document" "trail_bucket" {
   statement {
     sid       = "CloudTrailAclCheck"
     actions   = ["s3:GetBucketAcl"]
-    resources = [aws_s3_bucket.trail[0].arn]
+    resources = [module.trail_bucket[0].arn]
     principals {
       type        = "Service"
       identifiers = ["cloudtrail.amazonaws.com"]
@@ -117,7 +89,7 @@ data "aws_iam_policy_document" "trail_bucket" {
   statement {
     sid       = "CloudTrailWrite"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.trail[0].arn}/AWSLogs/${local.account_id}/*"]
+    resources = ["${module.trail_bucket[0].arn}/AWSLogs/${local.account_id}/*"]
     principals {
       type        = "Service"
       identifiers = ["cloudtrail.amazonaws.com"]
@@ -133,36 +105,13 @@ data "aws_iam_policy_document" "trail_bucket" {
       values   = ["bucket-owner-full-control"]
     }
   }
-
-  statement {
-    sid       = "TlsOnly"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.trail[0].arn, "${aws_s3_bucket.trail[0].arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "trail" {
-  count = local.trail
-
-  bucket = aws_s3_bucket.trail[0].id
-  policy = data.aws_iam_policy_document.trail_bucket[0].json
 }
 
 resource "aws_cloudtrail" "lambda_invokes" {
   count = local.trail
 
   name                          = local.trail_name
-  s3_bucket_name                = aws_s3_bucket.trail[0].id
+  s3_bucket_name                = module.trail_bucket[0].id
   enable_log_file_validation    = true
   include_global_service_events = false
   is_multi_region_trail         = false
@@ -185,5 +134,5 @@ resource "aws_cloudtrail" "lambda_invokes" {
 
   tags = var.tags
 
-  depends_on = [aws_s3_bucket_policy.trail]
+  depends_on = [module.trail_bucket]
 }

@@ -59,7 +59,7 @@ locals {
     "SYM_LAMBDA_CIDRS='${join(" ", local.sandbox_lambda_cidrs)}'",
     "SYM_PASSWORD_PARAM=${local.password_param_name}",
     "SYM_SERVER_KEY_PARAM=${local.sandbox_key_param_name}",
-    "SYM_SOURCE_S3_URI=s3://${try(aws_s3_bucket.sandbox_source[0].id, "")}/${try(aws_s3_object.sandbox_source[0].key, "")}",
+    "SYM_SOURCE_S3_URI=s3://${try(module.sandbox_source[0].id, "")}/${try(aws_s3_object.sandbox_source[0].key, "")}",
     "SYM_SOURCE_SHA256=${try(data.archive_file.sandbox_source[0].output_sha256, "")}",
     "AWS_DEFAULT_REGION=${local.region}",
     "",
@@ -142,7 +142,7 @@ data "aws_iam_policy_document" "s3_endpoint" {
     sid     = "SourcesAndPackages"
     actions = ["s3:GetObject"]
     resources = [
-      "${aws_s3_bucket.sandbox_source[0].arn}/*",
+      "${module.sandbox_source[0].arn}/*",
       "arn:${local.partition}:s3:::${local.al2023_repo_bucket}/*",
     ]
     principals {
@@ -225,70 +225,62 @@ resource "aws_security_group" "endpoints" {
   tags        = merge(var.tags, { Name = "${var.name_prefix}-sandbox-endpoints" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "lambda_to_db" {
-  count = local.sandbox_count
-
-  security_group_id            = aws_security_group.lambda[0].id
-  description                  = "PostgreSQL"
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-  referenced_security_group_id = aws_security_group.sandbox_db[0].id
+# Every rule of the three groups: tcp only, each to a named group or to the S3
+# prefix list, never to an address range.
+locals {
+  sandbox_sg_rules = var.db_enabled ? {
+    lambda-to-db = {
+      egress = true, group = aws_security_group.lambda[0].id, port = 5432, description = "PostgreSQL"
+      peer   = aws_security_group.sandbox_db[0].id, prefix_list = null
+    }
+    lambda-to-endpoints = {
+      egress = true, group = aws_security_group.lambda[0].id, port = 443, description = "SSM endpoint (the password)"
+      peer   = aws_security_group.endpoints[0].id, prefix_list = null
+    }
+    db-from-lambda = {
+      egress = false, group = aws_security_group.sandbox_db[0].id, port = 5432, description = "PostgreSQL from the Lambda"
+      peer   = aws_security_group.lambda[0].id, prefix_list = null
+    }
+    db-to-endpoints = {
+      egress = true, group = aws_security_group.sandbox_db[0].id, port = 443, description = "SSM, Session Manager, CloudWatch Logs endpoints"
+      peer   = aws_security_group.endpoints[0].id, prefix_list = null
+    }
+    db-to-s3 = {
+      egress = true, group = aws_security_group.sandbox_db[0].id, port = 443, description = "S3 gateway endpoint: sources and Amazon Linux packages"
+      peer   = null, prefix_list = aws_vpc_endpoint.s3[0].prefix_list_id
+    }
+    endpoints-from-lambda = {
+      egress = false, group = aws_security_group.endpoints[0].id, port = 443, description = "HTTPS from the Lambda"
+      peer   = aws_security_group.lambda[0].id, prefix_list = null
+    }
+    endpoints-from-db = {
+      egress = false, group = aws_security_group.endpoints[0].id, port = 443, description = "HTTPS from the database instance"
+      peer   = aws_security_group.sandbox_db[0].id, prefix_list = null
+    }
+  } : {}
 }
 
-resource "aws_vpc_security_group_egress_rule" "lambda_to_endpoints" {
-  count = local.sandbox_count
+resource "aws_vpc_security_group_egress_rule" "sandbox" {
+  for_each = { for k, r in local.sandbox_sg_rules : k => r if r.egress }
 
-  security_group_id            = aws_security_group.lambda[0].id
-  description                  = "SSM endpoint (the password)"
+  security_group_id            = each.value.group
+  description                  = each.value.description
   ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.endpoints[0].id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = each.value.peer
+  prefix_list_id               = each.value.prefix_list
 }
 
-resource "aws_vpc_security_group_ingress_rule" "db_from_lambda" {
-  count = local.sandbox_count
+resource "aws_vpc_security_group_ingress_rule" "sandbox" {
+  for_each = { for k, r in local.sandbox_sg_rules : k => r if !r.egress }
 
-  security_group_id            = aws_security_group.sandbox_db[0].id
-  description                  = "PostgreSQL from the Lambda"
+  security_group_id            = each.value.group
+  description                  = each.value.description
   ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-  referenced_security_group_id = aws_security_group.lambda[0].id
-}
-
-resource "aws_vpc_security_group_egress_rule" "db_to_endpoints" {
-  count = local.sandbox_count
-
-  security_group_id            = aws_security_group.sandbox_db[0].id
-  description                  = "SSM, Session Manager, CloudWatch Logs endpoints"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.endpoints[0].id
-}
-
-resource "aws_vpc_security_group_egress_rule" "db_to_s3" {
-  count = local.sandbox_count
-
-  security_group_id = aws_security_group.sandbox_db[0].id
-  description       = "S3 gateway endpoint: sources and Amazon Linux packages"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  prefix_list_id    = aws_vpc_endpoint.s3[0].prefix_list_id
-}
-
-resource "aws_vpc_security_group_ingress_rule" "endpoints" {
-  for_each = var.db_enabled ? { lambda = aws_security_group.lambda[0].id, db = aws_security_group.sandbox_db[0].id } : {}
-
-  security_group_id            = aws_security_group.endpoints[0].id
-  description                  = "HTTPS from the ${each.key} security group"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = each.value
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = each.value.peer
 }
 
 ############################ Flow logs ############################
@@ -302,29 +294,12 @@ resource "aws_cloudwatch_log_group" "sandbox_flow" {
   tags              = var.tags
 }
 
-data "aws_iam_policy_document" "flow_logs_assume" {
-  count = local.sandbox_count
-
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["vpc-flow-logs.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
 resource "aws_iam_role" "flow_logs" {
   count = local.sandbox_count
 
   name               = "${var.name_prefix}-sandbox-flow-logs"
   description        = "VPC flow logs of the sym_access sandbox into their own log group"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume[0].json
+  assume_role_policy = data.aws_iam_policy_document.assume["flow-logs"].json
   tags               = var.tags
 }
 
@@ -359,69 +334,13 @@ resource "aws_flow_log" "sandbox" {
 
 ############################ Extension sources ############################
 
-resource "aws_s3_bucket" "sandbox_source" {
-  count = local.sandbox_count
+module "sandbox_source" {
+  source = "./modules/private-bucket"
+  count  = local.sandbox_count
 
   bucket_prefix = "${var.name_prefix}-src-"
   force_destroy = true
   tags          = var.tags
-}
-
-resource "aws_s3_bucket_public_access_block" "sandbox_source" {
-  count = local.sandbox_count
-
-  bucket                  = aws_s3_bucket.sandbox_source[0].id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "sandbox_source" {
-  count = local.sandbox_count
-
-  bucket = aws_s3_bucket.sandbox_source[0].id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "sandbox_source" {
-  count = local.sandbox_count
-
-  bucket = aws_s3_bucket.sandbox_source[0].id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-data "aws_iam_policy_document" "sandbox_source" {
-  count = local.sandbox_count
-
-  statement {
-    sid       = "TlsOnly"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.sandbox_source[0].arn, "${aws_s3_bucket.sandbox_source[0].arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "sandbox_source" {
-  count = local.sandbox_count
-
-  bucket = aws_s3_bucket.sandbox_source[0].id
-  policy = data.aws_iam_policy_document.sandbox_source[0].json
 }
 
 data "archive_file" "sandbox_source" {
@@ -441,13 +360,13 @@ data "archive_file" "sandbox_source" {
 resource "aws_s3_object" "sandbox_source" {
   count = local.sandbox_count
 
-  bucket = aws_s3_bucket.sandbox_source[0].id
+  bucket = module.sandbox_source[0].id
   key    = "sym-access-src-${data.archive_file.sandbox_source[0].output_sha256}.zip"
   source = data.archive_file.sandbox_source[0].output_path
   etag   = data.archive_file.sandbox_source[0].output_md5
   tags   = var.tags
 
-  depends_on = [aws_s3_bucket_versioning.sandbox_source]
+  depends_on = [module.sandbox_source]
 }
 
 ############################ TLS ############################
@@ -508,29 +427,12 @@ data "aws_ssm_parameter" "al2023_ami" {
   name  = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 }
 
-data "aws_iam_policy_document" "ec2_assume" {
-  count = local.sandbox_count
-
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
 resource "aws_iam_role" "sandbox_db" {
   count = local.sandbox_count
 
   name               = "${var.name_prefix}-sandbox-db"
   description        = "sym_access sandbox database instance: Session Manager agent, its sources, its two parameters"
-  assume_role_policy = data.aws_iam_policy_document.ec2_assume[0].json
+  assume_role_policy = data.aws_iam_policy_document.assume["sandbox-db"].json
   tags               = var.tags
 }
 
@@ -543,7 +445,7 @@ data "aws_iam_policy_document" "sandbox_db" {
   statement {
     sid       = "ReadExtensionSources"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.sandbox_source[0].arn}/${aws_s3_object.sandbox_source[0].key}"]
+    resources = ["${module.sandbox_source[0].arn}/${aws_s3_object.sandbox_source[0].key}"]
   }
 
   statement {
@@ -653,9 +555,8 @@ resource "aws_instance" "sandbox_db" {
     aws_route_table_association.db,
     aws_vpc_endpoint.s3,
     aws_vpc_endpoint.interface,
-    aws_vpc_security_group_egress_rule.db_to_endpoints,
-    aws_vpc_security_group_egress_rule.db_to_s3,
-    aws_vpc_security_group_ingress_rule.endpoints,
+    aws_vpc_security_group_egress_rule.sandbox,
+    aws_vpc_security_group_ingress_rule.sandbox,
   ]
 }
 

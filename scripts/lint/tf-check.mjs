@@ -141,7 +141,9 @@ for (const [dir, entries] of modules) {
         } else if (root === 'module') {
           const m = d.modules.get(a);
           if (!m) problem(file, `module.${a} is not declared`);
-          else if (b !== undefined && isLocalSource(m.body.source)) {
+          // module.x[0] (count/for_each) comes back as module.x.0 with the
+          // attribute cut off: only a plain module.x.output can be checked.
+          else if (b !== undefined && !/^\d+$/.test(b) && isLocalSource(m.body.source)) {
             const target = decls.get(path.resolve(dir, m.body.source));
             if (target && !target.outputs.has(b)) problem(file, `module.${a}.${b}: module ${m.body.source} has no output "${b}"`);
           }

@@ -274,7 +274,7 @@ rule('no-open-egress', 'no 0.0.0.0/0 or all-protocol egress, no NAT or internet 
   for (const svc of ['ssm', 'logs']) if (!loc.sandbox_endpoints || loc.sandbox_endpoints[svc] !== true) bad(`sandbox.tf: the ${svc} interface endpoint has no policy`);
 }, [
   { file: 'sandbox.tf', from: '  description = "sym_access Lambda: PostgreSQL and the SSM endpoint, nothing else"\n', to: '  description = "sym_access Lambda: PostgreSQL and the SSM endpoint, nothing else"\n  egress {\n    from_port   = 0\n    to_port     = 0\n    protocol    = "-1"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n' },
-  { file: 'sandbox.tf', from: '  description       = "S3 gateway endpoint: sources and Amazon Linux packages"\n  ip_protocol       = "tcp"', to: '  description       = "S3 gateway endpoint: sources and Amazon Linux packages"\n  ip_protocol       = "-1"\n  cidr_ipv4         = "0.0.0.0/0"' },
+  { file: 'sandbox.tf', from: '  description                  = each.value.description\n  ip_protocol                  = "tcp"', to: '  description                  = each.value.description\n  ip_protocol                  = "-1"\n  cidr_ipv4                    = "0.0.0.0/0"' },
   { file: 'sandbox.tf', append: 'resource "aws_nat_gateway" "sandbox" {\n  count         = local.sandbox_count\n  allocation_id = "eipalloc-0123456789abcdef0"\n  subnet_id     = aws_subnet.db[0].id\n}\n' },
   { file: 'sandbox.tf', from: '    ssm         = true', to: '    ssm         = false' },
 ]);
@@ -416,7 +416,7 @@ rule('buckets-hardened', 'buckets: public access blocked, versioned, TLS-only; t
     for (const ty of ['aws_s3_bucket_public_access_block', 'aws_s3_bucket_versioning', 'aws_s3_bucket_server_side_encryption_configuration', 'aws_s3_bucket_policy']) {
       if (!has(ty, b.name)) bad(`${b.file}: aws_s3_bucket.${b.name} has no ${ty}`);
     }
-    const tlsOnly = st.some((s) => s.effect === 'Deny' && s.resources.some((r) => r.includes(`aws_s3_bucket.${b.name}[`)) &&
+    const tlsOnly = st.some((s) => s.effect === 'Deny' && s.resources.some((r) => new RegExp(`aws_s3_bucket\\.${b.name}[.[]`).test(r)) &&
       s.conditions.some((c) => c.variable === 'aws:SecureTransport' && c.values.includes('false')));
     if (!tlsOnly) bad(`${b.file}: aws_s3_bucket.${b.name}: no Deny when aws:SecureTransport is false`);
   }
@@ -424,8 +424,9 @@ rule('buckets-hardened', 'buckets: public access blocked, versioned, TLS-only; t
   if (!/sha256sum --check/.test(boot) || !/SYM_SOURCE_SHA256/.test(boot)) bad('sandbox/bootstrap.sh does not check the sources\' SHA-256');
   if (!m.tf.some((t) => /SYM_SOURCE_SHA256=\$\{try\(data\.archive_file\.sandbox_source\[0\]\.output_sha256/.test(t.text))) bad('sandbox.tf does not pass the archive\'s SHA-256 to the instance');
 }, [
-  { file: 'sandbox.tf', from: '      variable = "aws:SecureTransport"', to: '      variable = "aws:ViaAWSService"' },
-  { file: 'monitoring.tf', from: '  bucket = aws_s3_bucket.trail[0].id\n  versioning_configuration', to: '  bucket = "another-bucket"\n  versioning_configuration' },
+  { file: 'modules/private-bucket/main.tf', from: '      variable = "aws:SecureTransport"', to: '      variable = "aws:ViaAWSService"' },
+  { file: 'modules/private-bucket/main.tf', from: '  bucket = aws_s3_bucket.this.id\n  versioning_configuration', to: '  bucket = "another-bucket"\n  versioning_configuration' },
+  { file: 'sandbox.tf', append: 'resource "aws_s3_bucket" "unhardened" {\n  bucket_prefix = "x-"\n}\n' },
   { file: 'sandbox/bootstrap.sh', from: '| sha256sum --check --strict --quiet', to: '| cat' },
 ]);
 
