@@ -311,6 +311,14 @@ data "aws_iam_policy_document" "flow_logs" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
     resources = [aws_cloudwatch_log_group.sandbox_flow[0].arn, "${aws_cloudwatch_log_group.sandbox_flow[0].arn}:log-stream:*"]
   }
+
+  # The service checks that the group exists; Describe* takes no
+  # resource-level permission.
+  statement {
+    sid       = "FindFlowLogGroup"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["*"]
+  }
 }
 
 resource "aws_iam_role_policy" "flow_logs" {
@@ -592,7 +600,7 @@ resource "aws_ssm_document" "sandbox_shell" {
       runAsEnabled                = false
       idleSessionTimeout          = "20"
       maxSessionDuration          = "60"
-      shellProfile                = { linux = "cd ~ && exec bash", windows = "" }
+      shellProfile                = { linux = "", windows = "" }
     }
   })
   tags = var.tags
