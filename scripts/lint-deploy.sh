@@ -97,17 +97,7 @@ policy_result() {
 	[ "$(tail -n 1 "$f")" = "exit 0" ]
 }
 
-sym_impl() {
-	"$py" - terraform/impl.py <<'PY'
-import ast, sys
-src = open(sys.argv[1]).read()
-tree = ast.parse(src, sys.argv[1])
-names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-if "get_approvers" not in names:
-    sys.exit(f"{sys.argv[1]}: no get_approvers reducer")
-print(f"{sys.argv[1]}: parses, defines {', '.join(sorted(names))}")
-PY
-}
+sym_impl() { "$py" "$lint/sym-impl-test.py" terraform/impl.py; }
 
 cloud_init() {
 	local tpl rc=0 n=0 ci=$cache/root/usr/bin/cloud-init

@@ -188,7 +188,9 @@ rule('tls-verified', 'the Lambda verifies the server: verify-full/verify-ca, a C
   for (const t of m.tf) {
     for (const x of t.text.matchAll(/"(disable|allow|prefer)"/g)) bad(`${t.file}: plaintext-capable sslmode "${x[1]}" offered`);
     for (const x of t.text.matchAll(/\b(sslmode|PGSSLMODE)\s*=\s*"(require|disable|allow|prefer)"/g)) bad(`${t.file}: ${x[1]} = "${x[2]}" does not authenticate the server`);
-    for (const x of t.text.matchAll(/sslmode[^\n]*"require"/g)) bad(`${t.file}: sslmode "require" does not authenticate the server: ${x[0].trim()}`);
+    for (const x of t.text.matchAll(/sslmode[^\n]*"require"/g)) {
+      if (!/\b(sslmode|PGSSLMODE)\s*=\s*"require"/.test(x[0])) bad(`${t.file}: sslmode "require" does not authenticate the server: ${x[0].trim()}`);
+    }
   }
   const fns = blocks(m, 'resource', 'aws_lambda_function');
   if (fns.length === 0) bad('no aws_lambda_function in the root module');
