@@ -94,3 +94,5 @@ else
 fi
 mkdir -p "$dir"
 tar -C "$dir" -xzf "$tarball"
+# mktemp made the cached root 0700: others (postgres) must reach /
+chmod 0755 "$dir"
