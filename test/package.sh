@@ -219,7 +219,7 @@ ext_install() { # ext_install DEB...: apt-get install ./... inside the root
 
 cluster_up() {
 	local m=$1
-	in_root pg_conftool "$m" main set listen_addresses "''" &&
+	in_root pg_conftool "$m" main set listen_addresses "" &&
 		in_root pg_ctlcluster "$m" main start || return 1
 	psql_as postgres postgres "SELECT version()"
 }
