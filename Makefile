@@ -6,6 +6,7 @@
 #                        pg_regress, isolation, worker, shim and deployment lint
 #   make demo            the escalate/deescalate flow end to end, then clean up
 #   make matrix          the extension suites against PostgreSQL 15, 17 and 18
+#   make fuzz            the shim's libFuzzer harnesses, FUZZ_SECONDS each (default 60)
 #   make lambda-zip      dist/sym-access-lambda.zip (reproducible: same commit, same bytes)
 #   make deb             dist/postgresql-<major>-sym-access_<version>-1_<arch>.deb per
 #                        PostgreSQL major here, and dist/sym-access-shim_<...>.deb
@@ -34,11 +35,12 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: test demo matrix lint lambda-zip shim clean-all deb dist
+.PHONY: test demo matrix lint lambda-zip shim clean-all deb dist fuzz
 
 # PGXS's clean covers the extension; this also cleans the shim and dist/.
 clean-all: clean
 	$(MAKE) -C shim clean
+	$(MAKE) -C shim/fuzz clean
 	rm -rf dist
 
 test:
@@ -52,6 +54,11 @@ matrix:
 
 lint:
 	scripts/lint-deploy.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/deps.sh shim fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) shim/fuzz/run.sh
 
 shim:
 	$(MAKE) -C shim

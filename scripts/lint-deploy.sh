@@ -125,7 +125,7 @@ shell_scripts() {
 		*.sh) files+=("$f") ;;
 		*) head -n 1 "$f" | grep -Eq '^#!.*\b(ba|da|k)?sh\b' && files+=("$f") ;;
 		esac
-	done < <(find terraform docker scripts test bench shim/test shim/package.sh .ci -type f -not -path '*/.terraform/*' \
+	done < <(find terraform docker scripts test bench shim/test shim/package.sh shim/fuzz/run.sh .ci -type f -not -path '*/.terraform/*' \
 		-not -name '*.tf' -not -name '*.json' -not -name '*.md' -not -name '*.mjs' -not -name '*.py' \
 		-not -name '*.txt' -not -name '*.tftpl' -not -name '*.dockerignore' | sort)
 	[ ${#files[@]} -gt 0 ] || { echo "no shell scripts found"; return 1; }

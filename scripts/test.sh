@@ -8,14 +8,15 @@
 #   5. the background-worker test (test/worker.sh)
 #   6. the shim's tests against the same cluster (shim/test/run.sh)
 #   7. the deployment lint (scripts/lint-deploy.sh)
+#   8. the shim's libFuzzer harnesses, about 30 s in all (shim/fuzz/run.sh)
 #
-# SUITES="style regress isolation worker shim lint" selects parts (default: all).
+# SUITES="style regress isolation worker shim lint fuzz" selects parts (default: all).
 # PG_CONFIG=... runs against another server build (see scripts/matrix.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 export PG_CONFIG=${PG_CONFIG:-pg_config}
-SUITES=${SUITES:-style regress isolation worker shim lint}
+SUITES=${SUITES:-style regress isolation worker shim lint fuzz}
 
 step() { printf '\n==> %s\n' "$*"; }
 want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -118,6 +119,14 @@ if want lint; then
 	else
 		count lint 0 1
 	fi
+fi
+
+if want fuzz; then
+	step "shim fuzzing: shim/fuzz/run.sh (FUZZ_TOTAL=${FUZZ_TOTAL:-30} s)"
+	FUZZ_TOTAL=${FUZZ_TOTAL:-30} shim/fuzz/run.sh 2>&1 | tee "$tmp/fuzz.out"
+	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/fuzz.out" | tail -1)
+	read -r p f <<<"${n:-0 1}"
+	count fuzz "$p" "$f"
 fi
 
 step "summary"
