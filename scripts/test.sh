@@ -6,17 +6,20 @@
 #   3. start a throwaway cluster (test/cluster.sh) with the library preloaded
 #   4. pg_regress (sql/, expected/) and pg_isolation_regress (test/isolation/)
 #   5. the background-worker test (test/worker.sh)
+#   5b. the attack suite (test/attacks/run.sh): each case fails if an attack
+#      by the bot, a grantee, an admin, a database owner or a CREATEROLE
+#      user succeeds
 #   6. the shim's tests against the same cluster (shim/test/run.sh)
 #   7. the deployment lint (scripts/lint-deploy.sh)
 #   8. the shim's libFuzzer harnesses, about 30 s in all (shim/fuzz/run.sh)
 #
-# SUITES="style regress isolation worker shim lint fuzz" selects parts (default: all).
+# SUITES="style regress isolation worker attacks shim lint fuzz" selects parts (default: all).
 # PG_CONFIG=... runs against another server build (see scripts/matrix.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 export PG_CONFIG=${PG_CONFIG:-pg_config}
-SUITES=${SUITES:-style regress isolation worker shim lint fuzz}
+SUITES=${SUITES:-style regress isolation worker attacks shim lint fuzz}
 
 step() { printf '\n==> %s\n' "$*"; }
 want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -97,6 +100,14 @@ if want worker; then
 	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/worker.out" | tail -1)
 	read -r p f <<<"${n:-0 1}"
 	count worker "$p" "$f"
+fi
+
+if want attacks; then
+	step "attack suite: test/attacks/run.sh"
+	test/attacks/run.sh 2>&1 | tee "$tmp/attacks.out"
+	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/attacks.out" | tail -1)
+	read -r p f <<<"${n:-0 1}"
+	count attacks "$p" "$f"
 fi
 
 if want shim; then

@@ -1,0 +1,142 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # DBNAME is read by lib.sh
+# 6. The sweep cannot be stalled: expire() skips a (role, grantee) pair
+# that another transaction holds, one failing pair never stops the others,
+# and the worker's sweep survives the database owner's session defaults.
+
+S=${P}_sw
+setup "CREATE ROLE $S NOLOGIN; SELECT sym_access.allow_role('$S')"
+for i in 1 2 3 4 5 6; do setup "CREATE ROLE ${P}_sg$i LOGIN"; done
+sgrant() { # grantee, duration, run
+	as "$BOT" -c "SELECT outcome FROM sym_access.grant('$S', '$1', '$2', '{\"run_srn\": \"$3\"}')" >/dev/null
+}
+# expire() as the bot, bounded: it must return (not time out) within 5 s
+bounded_expire() {
+	local t0 t1
+	t0=$(date +%s%N)
+	PGOPTIONS="$PGOPTIONS -c statement_timeout=5s" timeout 20 psql -X -At -q -v VERBOSITY=verbose -U "$BOT" -d "$DB" -c "SELECT sym_access.expire()" >/dev/null 2>"$T/err"
+	t1=$(date +%s%N)
+	elapsed_ms=$(((t1 - t0) / 1000000))
+	want_eq "$(last_error)" "" "expire() under statement_timeout 5 s (took ${elapsed_ms} ms)"
+}
+
+attack "sweep/bot/a pair held by an open revoke does not stall expire()"
+sgrant "${P}_sg1" "1 second" s1
+sgrant "${P}_sg2" "1 second" s2
+sleep 1.2
+open_session hold "$BOT"
+say hold "BEGIN; SELECT outcome FROM sym_access.revoke('$S', '${P}_sg1', '{\"run_srn\": \"s1\"}');"
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND state = 'idle in transaction'" 1 10 || reason "the holding session did not start"
+bounded_expire
+want "$(not_member "${P}_sg2" "$S")" "the other due grant was not revoked"
+say hold "ROLLBACK;"
+close_session hold
+verdict
+
+attack "sweep/bot/a pair held by an open grant of another run does not stall expire()"
+sgrant "${P}_sg3" "1 second" s3
+sgrant "${P}_sg4" "1 second" s4
+sleep 1.2
+open_session hold2 "$BOT"
+say hold2 "BEGIN; SELECT outcome FROM sym_access.grant('$S', '${P}_sg3', '1 hour', '{\"run_srn\": \"s3-other\"}');"
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND state = 'idle in transaction'" 1 10 || reason "the holding session did not start"
+bounded_expire
+want "$(not_member "${P}_sg4" "$S")" "the other due grant was not revoked"
+say hold2 "ROLLBACK;"
+close_session hold2
+verdict
+
+attack "sweep/bot/the skipped pair is revoked by the next sweep once released"
+sgrant "${P}_sg5" "1 second" s5
+sleep 1.2
+open_session hold3 "$BOT"
+say hold3 "BEGIN; SELECT outcome FROM sym_access.revoke('$S', '${P}_sg5', '{\"run_srn\": \"other\"}');"
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND state = 'idle in transaction'" 1 10 || reason "the holding session did not start"
+bounded_expire
+say hold3 "ROLLBACK;"
+close_session hold3
+bounded_expire
+want "$(not_member "${P}_sg5" "$S")" "the released pair was not revoked by the next sweep"
+verdict
+
+attack "sweep/grantee/a grantee who became superuser with a session open does not stop the sweep"
+SU=${P}_sgsu
+setup "CREATE ROLE $SU LOGIN"
+as "$BOT" -c "SELECT sym_access.grant('$S', '$SU', '1 second', '{\"run_srn\": \"su\"}')" >/dev/null
+sgrant "${P}_sg6" "1 second" s6
+open_session susess "$SU"
+say susess "SET ROLE $S; SELECT 'in';"
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$SU' AND state = 'idle'" 1 10 || reason "the grantee's session did not start"
+setup "ALTER ROLE $SU SUPERUSER"
+sleep 1.2
+bounded_expire
+want "$(not_member "${P}_sg6" "$S")" "the other due grant was not revoked"
+want "NOT EXISTS (SELECT FROM pg_auth_members WHERE roleid = '$S'::regrole AND member = '$SU'::regrole)" "the superuser grantee's membership was not revoked where possible"
+want "EXISTS (SELECT FROM sym_access.audit WHERE action = 'expire' AND outcome = 'error' AND grantee = '$SU')" "no expire audit row with outcome 'error' for the pair that could not be signalled"
+close_session susess
+setup "ALTER ROLE $SU NOSUPERUSER"
+verdict
+
+attack "sweep/grantee/advisory locks on the pair's numbers do not stall expire()"
+setup "CREATE ROLE ${P}_sg7 LOGIN"
+sgrant "${P}_sg7" "1 second" s7
+sleep 1.2
+open_session adv "${P}_sg7"
+say adv "SELECT pg_advisory_lock('$S'::regrole::oid::int, '${P}_sg7'::regrole::oid::int), pg_advisory_lock(('$S'::regrole::oid::bigint << 32) | '${P}_sg7'::regrole::oid::bigint), pg_advisory_lock('$S'::regrole::oid::bigint), pg_advisory_lock('${P}_sg7'::regrole::oid::bigint);"
+sleep 0.5
+bounded_expire
+want "$(not_member "${P}_sg7" "$S")" "the due grant was not revoked"
+close_session adv
+verdict
+
+# --- the worker, in the second cluster (preloaded, 1 s interval) ---------
+if ! use_extra; then
+	attack "sweep/dbowner/worker"
+	reason "could not start the second cluster"
+	verdict
+	return 0
+fi
+DBNAME=${P}_w
+WO=${P}_wo
+psql -X -q -d postgres >/dev/null 2>&1 <<SQL
+CREATE ROLE $WO LOGIN;
+ALTER DATABASE ${P}_w OWNER TO $WO;
+CREATE ROLE ${P}_wbot LOGIN;
+CREATE ROLE ${P}_wr NOLOGIN;
+CREATE ROLE ${P}_wg1 LOGIN;
+CREATE ROLE ${P}_wg2 LOGIN;
+CREATE ROLE ${P}_wg3 LOGIN;
+CREATE ROLE ${P}_wg4 LOGIN;
+SQL
+su >/dev/null <<SQL
+CREATE EXTENSION sym_access;
+GRANT sym_access_operator TO ${P}_wbot;
+SELECT sym_access.allow_role('${P}_wr');
+SQL
+worker_sweeps() { # attack name, database-level setting by the owner, grantee
+	attack "$1"
+	as "$WO" -c "SET default_transaction_read_only = off" -c "ALTER DATABASE ${P}_w SET $2" >/dev/null
+	want_eq "$(last_error)" "" "the owner's ALTER DATABASE"
+	# the worker reconnects only at restart; a restart is what a real
+	# deployment sees the next time anyway
+	psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'sym_access expiry worker'" >/dev/null
+	as "${P}_wbot" -c "SELECT sym_access.grant('${P}_wr', '$3', '1 second')" >/dev/null
+	wait_for "SELECT pg_has_role('$3', '${P}_wr', 'MEMBER')" f 30 || reason "the worker did not revoke the expired grant within 30 s"
+	[ -n "${4:-}" ] || PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=off" su -c "ALTER DATABASE ${P}_w RESET ALL" >/dev/null
+	verdict
+}
+worker_sweeps "sweep/dbowner/worker sweeps with default_transaction_isolation = serializable" "default_transaction_isolation = 'serializable'" "${P}_wg1"
+worker_sweeps "sweep/dbowner/worker sweeps with default_transaction_read_only = on" "default_transaction_read_only = on" "${P}_wg2"
+as "$WO" -c "ALTER DATABASE ${P}_w SET default_transaction_isolation = 'serializable'" -c "ALTER DATABASE ${P}_w SET default_transaction_read_only = on" >/dev/null
+worker_sweeps "sweep/dbowner/worker sweeps with serializable, read-only and deferrable together" "default_transaction_deferrable = on" "${P}_wg3" keep
+PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=off" su -c "ALTER DATABASE ${P}_w RESET ALL" >/dev/null
+
+attack "sweep/dbowner/worker with the owner's search_path = public and planted operators never runs them"
+plant public "$WO"
+as "$WO" -c "ALTER DATABASE ${P}_w SET search_path = public, pg_catalog" >/dev/null
+psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'sym_access expiry worker'" >/dev/null
+as "${P}_wbot" -c "SELECT sym_access.grant('${P}_wr', '${P}_wg4', '1 second')" >/dev/null
+wait_for "SELECT pg_has_role('${P}_wg4', '${P}_wr', 'MEMBER')" f 30 || reason "the worker did not revoke the expired grant within 30 s"
+planted_never_ran "$WO"
+verdict
+use_main
