@@ -58,6 +58,9 @@ sym-access ($version-1) unstable; urgency=medium
  -- sym_access developers <sym-access@example.org>  $(LC_ALL=C date -u -R -d "@$when")
 CHANGELOG
 
+# debian/control lists the majors of this repository's machines; where more
+# server-dev packages are installed (a PGDG machine), build for those too.
+(cd "$src" && pg_buildext updatecontrol)
 echo "package-deb: sym-access $version-1 for PostgreSQL $(cd "$src" && pg_buildext supported-versions | xargs)"
 # nocheck: dh_pgxs_test would rerun the regression suites, which make test
 # already runs on these sources; test/package.sh tests the built packages.

@@ -81,7 +81,7 @@ if [ -n "$(find "$tarball" -mtime -7 2>/dev/null)" ]; then
 	echo "package-root: cached $(basename "$tarball")"
 else
 	echo "package-root: debootstrap --variant=minbase bookworm $mirror (cached in $cache)"
-	exec 9>"$cache/.lock"
+	exec 9>"$cache/.root.lock"
 	flock 9
 	if [ -z "$(find "$tarball" -mtime -7 2>/dev/null)" ]; then
 		tmp=$(mktemp -d "$cache/root.XXXXXX")
