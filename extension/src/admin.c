@@ -428,6 +428,12 @@ sym_access_purge_audit(PG_FUNCTION_ARGS)
 				 errmsg("sym_access: older_than must not be NULL")));
 	older_than = PG_GETARG_INTERVAL_P(0);
 
+	if (sym_interval_mixed_signs(older_than))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sym_access: older_than %s mixes positive and negative fields",
+						sym_interval_out(older_than)),
+				 errhint("Pass one signed quantity of at least '30 days', such as '400 days'.")));
 	/* On the clock, the way the DELETE below applies it. */
 	memset(&floor, 0, sizeof(floor));
 	floor.day = 30;
