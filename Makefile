@@ -6,7 +6,12 @@
 #                        pg_regress, isolation, worker, shim and deployment lint
 #   make demo            the escalate/deescalate flow end to end, then clean up
 #   make matrix          the extension suites against PostgreSQL 15, 17 and 18
-#   make lambda-zip      dist/sym-access-lambda.zip
+#   make fuzz            the shim's libFuzzer harnesses, FUZZ_SECONDS each (default 60)
+#   make lambda-zip      dist/sym-access-lambda.zip (reproducible: same commit, same bytes)
+#   make deb             dist/postgresql-<major>-sym-access_<version>-1_<arch>.deb per
+#                        PostgreSQL major here, and dist/sym-access-shim_<...>.deb
+#   make dist            dist/sym_access-<version>.zip for PGXN (git archive of HEAD)
+#   Each of the last three rewrites dist/SHA256SUMS (every artifact in dist/).
 
 EXTENSION_NAME = sym_access
 MODULE_big = sym_access
@@ -30,11 +35,12 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: test demo matrix lint lambda-zip shim clean-all
+.PHONY: test demo matrix lint lambda-zip shim clean-all deb dist fuzz
 
 # PGXS's clean covers the extension; this also cleans the shim and dist/.
 clean-all: clean
 	$(MAKE) -C shim clean
+	$(MAKE) -C shim/fuzz clean
 	rm -rf dist
 
 test:
@@ -49,11 +55,25 @@ matrix:
 lint:
 	scripts/lint-deploy.sh
 
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/deps.sh shim fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) shim/fuzz/run.sh
+
 shim:
 	$(MAKE) -C shim
 
 lambda-zip:
 	$(MAKE) -C shim lambda-zip
+	scripts/package-sums.sh dist
+
+deb:
+	scripts/package-deb.sh dist
+	scripts/package-sums.sh dist
+
+dist:
+	scripts/package-dist.sh dist
+	scripts/package-sums.sh dist
 
 # The two halves of PGXS's installcheck, so that make test can report each.
 installcheck-regress:

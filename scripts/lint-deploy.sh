@@ -86,17 +86,18 @@ tf_parse() {
 
 tf_refs() { node "$lint/tf-check.mjs" "$cache/npm" refs terraform; }
 
-sym_impl() {
-	"$py" - terraform/impl.py <<'PY'
-import ast, sys
-src = open(sys.argv[1]).read()
-tree = ast.parse(src, sys.argv[1])
-names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-if "get_approvers" not in names:
-    sys.exit(f"{sys.argv[1]}: no get_approvers reducer")
-print(f"{sys.argv[1]}: parses, defines {', '.join(sorted(names))}")
-PY
+# Security rules of issue 15 (scripts/lint/tf-policy.mjs): all of them, and
+# their self-tests on mutated copies of the tree, run once into $out/policy;
+# each rule and each self-test is then reported as a check of its own.
+policy() { node "$lint/tf-policy.mjs" "$cache/npm" "$cache/aws-schema.json" terraform "$@"; }
+policy_result() {
+	local f=$out/policy/$1
+	[ -f "$f" ] || { echo "no result: scripts/lint/tf-policy.mjs did not run (see above)"; return 1; }
+	sed '$d' "$f"
+	[ "$(tail -n 1 "$f")" = "exit 0" ]
 }
+
+sym_impl() { "$py" "$lint/sym-impl-test.py" terraform/impl.py; }
 
 cloud_init() {
 	local tpl rc=0 n=0 ci=$cache/root/usr/bin/cloud-init
@@ -124,7 +125,7 @@ shell_scripts() {
 		*.sh) files+=("$f") ;;
 		*) head -n 1 "$f" | grep -Eq '^#!.*\b(ba|da|k)?sh\b' && files+=("$f") ;;
 		esac
-	done < <(find terraform docker scripts test bench shim/test shim/package.sh .ci -type f -not -path '*/.terraform/*' \
+	done < <(find terraform docker scripts test bench shim/test shim/package.sh shim/fuzz/run.sh .ci -type f -not -path '*/.terraform/*' \
 		-not -name '*.tf' -not -name '*.json' -not -name '*.md' -not -name '*.mjs' -not -name '*.py' \
 		-not -name '*.txt' -not -name '*.tftpl' -not -name '*.dockerignore' | sort)
 	[ ${#files[@]} -gt 0 ] || { echo "no shell scripts found"; return 1; }
@@ -143,6 +144,39 @@ compose() {
 		[ -e "$f" ] || { echo "compose.yaml refers to $f, which is missing"; return 1; }
 	done
 	echo "$("$dc" version --short) accepts docker/compose.yaml"
+}
+
+# The Lambda image builds cJSON (it parses untrusted events) only from files
+# whose SHA-256 it checks, with the CVE-2023-26819 fix applied: the RUN that
+# clones it must check and patch before building.
+cjson_verified() {
+	local f=${1:-docker/Dockerfile.lambda} run
+	if ! grep -Eq '^ARG CJSON_C_SHA256=[0-9a-f]{64}$' "$f" || ! grep -Eq '^ARG CJSON_H_SHA256=[0-9a-f]{64}$' "$f"; then
+		echo "$f: no SHA-256 pins for cJSON.c and cJSON.h"
+		return 1
+	fi
+	run=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$f" | grep 'git clone.*cJSON') ||
+		{ echo "$f: no RUN cloning cJSON"; return 1; }
+	[[ $run == *'sha256sum --check --strict'*'patch -d /tmp/cjson'*'gcc '* ]] ||
+		{ echo "$f: the cJSON RUN must check the SHA-256, then patch, then build"; return 1; }
+	[ -s docker/cjson/cve-2023-26819.patch ] || { echo "docker/cjson/cve-2023-26819.patch is missing"; return 1; }
+	echo "$f: cJSON built from SHA-256-checked, patched sources"
+}
+
+# The check above fails on copies of the Dockerfile with the check removed or
+# the pins gone.
+cjson_selftest() {
+	local copy=$out/Dockerfile.lambda n=0
+	sed '/sha256sum --check --strict/d' docker/Dockerfile.lambda >"$copy"
+	cjson_verified "$copy" >/dev/null && { echo "a Dockerfile without the SHA-256 check passes"; return 1; }
+	n=$((n + 1))
+	sed 's/^ARG CJSON_C_SHA256=.*/ARG CJSON_C_SHA256=/' docker/Dockerfile.lambda >"$copy"
+	cjson_verified "$copy" >/dev/null && { echo "a Dockerfile without the cJSON.c pin passes"; return 1; }
+	n=$((n + 1))
+	sed '/patch -d \/tmp\/cjson -p1/d' docker/Dockerfile.lambda >"$copy"
+	cjson_verified "$copy" >/dev/null && { echo "a Dockerfile without the CVE patch passes"; return 1; }
+	n=$((n + 1))
+	echo "all $n broken copies fail"
 }
 
 dockerfiles() {
@@ -169,11 +203,20 @@ check "tools (Debian ${SYM_LINT_SUITE:-trixie}, npm)" tools
 check "terraform fmt -check -recursive" tf_fmt
 check "HCL parse (all .tf files)" tf_parse
 check "terraform references & variables" tf_refs
+if ! policy all "$out/policy" >"$out/policy.log" 2>&1; then
+	grep -v '^[0-9]* rules checked' "$out/policy.log" | sed 's/^/      /' | tail -n 20
+fi
+while IFS=$'\t' read -r rule mutations _; do
+	check "rule $rule" policy_result "$rule.check"
+	check "rule $rule: $mutations broken copies fail" policy_result "$rule.selftest"
+done < <(policy list 2>/dev/null || echo "tf-policy.mjs	0	cannot list the rules")
 check "sym flow impl.py" sym_impl
 check "cloud-init user-data" cloud_init
 check "shellcheck" shell_scripts
 check "docker compose config -q" compose
 check "Dockerfile lint" dockerfiles
+check "cJSON sources verified (Dockerfile.lambda)" cjson_verified
+check "cJSON check: 3 broken copies fail" cjson_selftest
 check "sandbox events" events
 
 echo "lint-deploy: $((SECONDS - t_start))s"

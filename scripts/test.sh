@@ -11,14 +11,18 @@
 #      user succeeds
 #   6. the shim's tests against the same cluster (shim/test/run.sh)
 #   7. the deployment lint (scripts/lint-deploy.sh)
+#   8. the shim's libFuzzer harnesses, about 30 s in all (shim/fuzz/run.sh)
+#   9. packaging (test/package.sh): make deb, lintian, make dist (PGXN), the
+#      reproducible lambda zip, and the .deb installed, used, upgraded and
+#      removed in a clean debootstrap'ed Debian 12 root (needs root)
 #
-# SUITES="style regress isolation worker attacks shim lint" selects parts (default: all).
+# SUITES="style regress isolation worker attacks shim lint fuzz package" selects parts (default: all).
 # PG_CONFIG=... runs against another server build (see scripts/matrix.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 export PG_CONFIG=${PG_CONFIG:-pg_config}
-SUITES=${SUITES:-style regress isolation worker attacks shim lint}
+SUITES=${SUITES:-style regress isolation worker attacks shim lint fuzz package}
 
 step() { printf '\n==> %s\n' "$*"; }
 want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -129,6 +133,22 @@ if want lint; then
 	else
 		count lint 0 1
 	fi
+fi
+
+if want fuzz; then
+	step "shim fuzzing: shim/fuzz/run.sh (FUZZ_TOTAL=${FUZZ_TOTAL:-30} s)"
+	FUZZ_TOTAL=${FUZZ_TOTAL:-30} shim/fuzz/run.sh 2>&1 | tee "$tmp/fuzz.out"
+	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/fuzz.out" | tail -1)
+	read -r p f <<<"${n:-0 1}"
+	count fuzz "$p" "$f"
+fi
+
+if want package; then
+	step "packaging: test/package.sh"
+	test/package.sh 2>&1 | tee "$tmp/package.out"
+	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/package.out" | tail -1)
+	read -r p f <<<"${n:-0 1}"
+	count package "$p" "$f"
 fi
 
 step "summary"

@@ -31,6 +31,13 @@ chmod 0755 "$stage/lib/"*
 
 out_abs=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 rm -f "$out_abs"
-# -X: no extra file attributes; -y would keep symlinks (there are none)
-(cd "$stage" && zip -q -X -9 -r "$out_abs" bootstrap bin lib)
+# Reproducible: the same commit gives the same bytes. Every entry gets the
+# commit's time (SOURCE_DATE_EPOCH if set) and fixed modes, and goes in in
+# sorted order (zip -r would follow readdir's order); zip writes DOS times in
+# local time, hence TZ=UTC. -X: no extra attributes (uid, gid, atime).
+epoch=${SOURCE_DATE_EPOCH:-$(git -C "$here" log -1 --format=%ct 2>/dev/null || echo 946684800)}
+find "$stage" -type d -exec chmod 0755 {} +
+find "$stage" -exec touch -h -d "@$epoch" {} +
+(cd "$stage" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+	TZ=UTC zip -q -X -9 -D -@ "$out_abs")
 echo "package: $out ($(stat -c %s "$out_abs") bytes, $(find "$stage/lib" -mindepth 1 -maxdepth 1 | wc -l) libraries)"

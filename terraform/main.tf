@@ -2,35 +2,53 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
+# The principal running Terraform, as an IAM role or user ARN (not the STS
+# session): it writes the password parameter, so the key policy lets it use the
+# key for that parameter, and the provider reads the parameter back.
+data "aws_iam_session_context" "current" {
+  arn = data.aws_caller_identity.current.arn
+}
+
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.name
+  region     = data.aws_region.current.region
+  deployer   = data.aws_iam_session_context.current.issuer_arn
 
   function_name       = "${var.name_prefix}-lambda"
+  function_arn        = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_name}"
   password_param_name = "/${var.name_prefix}/sym-bot/PG_PASSWORD"
   password_param_arn  = "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter${local.password_param_name}"
   lambda_zip_path     = coalesce(var.lambda_zip_path, "${path.module}/../dist/sym-access-lambda.zip")
 
+  # Where the CA layer puts the certificate libpq verifies the server with
+  # (layers are unpacked under /opt).
+  ca_file = "/opt/sym-access/root.crt"
+
   # Connection settings handed to the Lambda. Only the password is secret; it
-  # travels through SSM, never through the environment.
+  # travels through SSM, never through the environment. TLS always verifies the
+  # server (verify-full by default) and channel binding is required.
   db = var.db_enabled ? {
-    host    = aws_instance.sandbox_db[0].private_dns
+    host    = local.sandbox_db_ip
     port    = 5432
     name    = var.sandbox_db_name
     user    = "sym_bot"
-    sslmode = "require"
+    sslmode = "verify-full"
     } : {
-    host    = try(nonsensitive(var.db_config.host), "")
-    port    = try(nonsensitive(var.db_config.port), 5432)
-    name    = try(nonsensitive(var.db_config.name), "postgres")
-    user    = try(nonsensitive(var.db_config.user), "sym_bot")
-    sslmode = try(nonsensitive(var.db_config.sslmode), "require")
+    host    = try(var.db_config.host, "")
+    port    = try(var.db_config.port, 5432)
+    name    = try(var.db_config.name, "postgres")
+    user    = try(var.db_config.user, "sym_bot")
+    sslmode = try(var.db_config.sslmode, "verify-full")
   }
-  db_password = var.db_enabled ? random_password.sandbox_bot[0].result : try(var.db_config.pass, "")
+  db_ca_cert_pem = var.db_enabled ? try(tls_self_signed_cert.sandbox_db[0].cert_pem, "") : (var.db_ca_cert_pem == null ? "" : var.db_ca_cert_pem)
 
-  subnet_ids         = var.db_enabled ? aws_subnet.private[*].id : var.subnet_ids
+  subnet_ids         = var.db_enabled ? aws_subnet.lambda[*].id : var.subnet_ids
   security_group_ids = var.db_enabled ? [aws_security_group.lambda[0].id] : var.security_group_ids
+  subnet_arns        = [for id in local.subnet_ids : "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/${id}"]
+  security_group_arns = [
+    for id in local.security_group_ids : "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/${id}"
+  ]
 
   # Publisher accounts of the x86_64 AWS-Parameters-and-Secrets-Lambda-Extension
   # layer, by region (from AWS's published ARN table).
@@ -72,64 +90,63 @@ locals {
     ),
   )
 
-  ssm_parameter_arn = var.ignore_password_changes ? aws_ssm_parameter.bot_password_unmanaged[0].arn : aws_ssm_parameter.bot_password[0].arn
+  # ENI actions the Lambda service performs with the execution role to attach
+  # the function to the VPC. The function's own code must never use them.
+  eni_actions = [
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+  ]
 }
 
 ############################ Bot password (SSM) ############################
 
-# The bot's database password, encrypted with aws/ssm or var.kms_key_arn. It is
-# in Terraform state: keep the state encrypted, or set ignore_password_changes
-# and rotate the value out of band.
+# The bot's password, in a SecureString encrypted with the module's CMK (or
+# var.kms_key_arn). value_wo is write-only: the value is sent to SSM and never
+# stored in the Terraform state or plan. Terraform writes it again only when
+# db_password_version changes, so a rotation done out of band
+# (`aws ssm put-parameter --overwrite`) is left alone.
 resource "aws_ssm_parameter" "bot_password" {
-  count = var.ignore_password_changes ? 0 : 1
-
-  name        = local.password_param_name
-  description = "Password of the sym_access bot login (${local.db.user}) used by ${local.function_name}"
-  type        = "SecureString"
-  key_id      = var.kms_key_arn
-  value       = local.db_password
-
-  tags = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = length(local.db_password) > 0
-      error_message = "The bot password is empty: set db_config.pass (or db_enabled = true)."
-    }
-  }
-}
-
-# Same parameter when the value is managed outside Terraform: written once, then
-# `ignore_changes` keeps Terraform from reverting a rotation.
-resource "aws_ssm_parameter" "bot_password_unmanaged" {
-  count = var.ignore_password_changes ? 1 : 0
-
-  name        = local.password_param_name
-  description = "Password of the sym_access bot login (${local.db.user}) used by ${local.function_name}; rotated outside Terraform"
-  type        = "SecureString"
-  key_id      = var.kms_key_arn
-  value       = local.db_password
+  name             = local.password_param_name
+  description      = "Password of the sym_access bot login (${local.db.user}) used by ${local.function_name}"
+  type             = "SecureString"
+  key_id           = local.kms_key_arn
+  value_wo         = var.db_enabled ? ephemeral.random_password.sandbox_bot[0].result : var.db_password
+  value_wo_version = var.db_enabled ? 1 : var.db_password_version
 
   tags = var.tags
-
-  lifecycle {
-    ignore_changes = [value, version]
-
-    precondition {
-      condition     = length(local.db_password) > 0
-      error_message = "The bot password is empty: set db_config.pass for the first apply (or db_enabled = true)."
-    }
-  }
 }
 
 ############################ Lambda IAM ############################
 
-data "aws_iam_policy_document" "lambda_assume" {
+# Trust policies of the module's roles, one per AWS service. VPC flow logs
+# document aws:SourceAccount for their role (confused-deputy guard); Lambda
+# and EC2 go without it, as AWS's own examples for them do.
+data "aws_iam_policy_document" "assume" {
+  for_each = merge(
+    { lambda = { service = "lambda.amazonaws.com", source_account = false } },
+    var.db_enabled ? {
+      sandbox-db = { service = "ec2.amazonaws.com", source_account = false }
+      flow-logs  = { service = "vpc-flow-logs.amazonaws.com", source_account = true }
+    } : {},
+  )
+
   statement {
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
+      identifiers = [each.value.service]
+    }
+    dynamic "condition" {
+      for_each = each.value.source_account ? [local.account_id] : []
+      content {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [condition.value]
+      }
     }
   }
 }
@@ -137,22 +154,18 @@ data "aws_iam_policy_document" "lambda_assume" {
 resource "aws_iam_role" "lambda" {
   name               = "${var.name_prefix}-lambda"
   description        = "Execution role of the sym_access Lambda shim"
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+  assume_role_policy = data.aws_iam_policy_document.assume["lambda"].json
   tags               = var.tags
 }
 
-# ENI management for the VPC attachment (ec2:CreateNetworkInterface & co. only
-# take Resource "*", so AWS's managed policy is as narrow as it gets).
-resource "aws_iam_role_policy_attachment" "lambda_vpc" {
-  role       = aws_iam_role.lambda.name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-}
-
+# No AWS managed policy: AWSLambdaVPCAccessExecutionRole grants logs:* writes
+# and the ENI actions on every resource of the account. Everything the role
+# may do is listed here.
 data "aws_iam_policy_document" "lambda" {
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.lambda.arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.lambda.arn}:log-stream:*"]
   }
 
   statement {
@@ -161,17 +174,89 @@ data "aws_iam_policy_document" "lambda" {
     resources = [local.password_param_arn]
   }
 
+  # Only through SSM, only for the one parameter (SSM encrypts each value
+  # with its ARN as encryption context).
+  statement {
+    sid       = "DecryptBotPassword"
+    actions   = ["kms:Decrypt"]
+    resources = [local.kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["ssm.${local.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:PARAMETER_ARN"
+      values   = [local.password_param_arn]
+    }
+  }
+
+  # VPC attachment. Describe* takes no resource-level permission; the others
+  # are limited to the function's subnets and security groups.
+  statement {
+    sid       = "DescribeForVpcAttachment"
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "CreateEniInOwnSubnets"
+    actions = ["ec2:CreateNetworkInterface"]
+    resources = concat(
+      ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*"],
+      local.subnet_arns,
+      local.security_group_arns,
+    )
+  }
+
+  statement {
+    sid = "ManageEniInOwnSubnets"
+    actions = [
+      "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
+    ]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ec2:Subnet"
+      values   = local.subnet_arns
+    }
+  }
+
+  # The ENI permissions are for the Lambda service, not for the shim: calls
+  # made with the role's credentials from inside the function carry
+  # lambda:SourceFunctionArn and are refused (AWS's documented pattern).
+  statement {
+    sid       = "NoEniActionsFromFunctionCode"
+    effect    = "Deny"
+    actions   = local.eni_actions
+    resources = ["*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "lambda:SourceFunctionArn"
+      values   = [local.function_arn]
+    }
+  }
+
+  # Lambda's on-failure destination of asynchronous invocations (the sweep).
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    for_each = var.sweep_enabled ? [1] : []
     content {
-      sid       = "DecryptBotPassword"
-      actions   = ["kms:Decrypt"]
-      resources = [statement.value]
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["ssm.${local.region}.amazonaws.com"]
-      }
+      sid       = "SendFailedSweeps"
+      actions   = ["sqs:SendMessage"]
+      resources = [aws_sqs_queue.sweep_failures[0].arn]
+    }
+  }
+
+  # X-Ray accepts no resource-level permission.
+  dynamic "statement" {
+    for_each = var.xray_tracing ? [1] : []
+    content {
+      sid       = "XRayTraces"
+      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+      resources = ["*"]
     }
   }
 }
@@ -187,7 +272,37 @@ resource "aws_iam_role_policy" "lambda" {
 resource "aws_cloudwatch_log_group" "lambda" {
   name              = "/aws/lambda/${local.function_name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.logs.arn
   tags              = var.tags
+}
+
+# The CA that signs the database's server certificate, as a layer: libpq reads
+# it from PGSSLROOTCERT (/opt/sym-access/root.crt) and refuses a server it
+# cannot verify. A certificate is public; only the server's key is secret.
+data "archive_file" "db_ca" {
+  type        = "zip"
+  output_path = "${path.root}/.terraform/${var.name_prefix}-db-ca.zip"
+
+  source {
+    content  = local.db_ca_cert_pem
+    filename = "sym-access/root.crt"
+  }
+}
+
+resource "aws_lambda_layer_version" "db_ca" {
+  layer_name               = "${var.name_prefix}-db-ca"
+  description              = "CA certificate of the database sym_access's Lambda connects to (PGSSLROOTCERT)"
+  filename                 = data.archive_file.db_ca.output_path
+  source_code_hash         = data.archive_file.db_ca.output_base64sha256
+  compatible_runtimes      = ["provided.al2023"]
+  compatible_architectures = ["x86_64"]
+
+  lifecycle {
+    precondition {
+      condition     = var.db_enabled || can(regex("-----BEGIN CERTIFICATE-----", coalesce(var.db_ca_cert_pem, "none")))
+      error_message = "Set db_ca_cert_pem to the PEM of the CA that signed the database's server certificate: the Lambda verifies the server (sslmode verify-full or verify-ca)."
+    }
+  }
 }
 
 resource "aws_lambda_function" "shim" {
@@ -195,28 +310,34 @@ resource "aws_lambda_function" "shim" {
   description   = "Sym AWS Lambda strategy for PostgreSQL: calls sym_access.grant/revoke/expire"
   role          = aws_iam_role.lambda.arn
 
-  filename         = local.lambda_zip_path
-  source_code_hash = filebase64sha256(local.lambda_zip_path)
-  runtime          = "provided.al2023"
-  handler          = "bootstrap"
-  architectures    = ["x86_64"]
-  timeout          = var.lambda_timeout
-  memory_size      = var.lambda_memory_size
-  layers           = [local.secrets_extension_layer_arn]
+  filename                       = local.lambda_zip_path
+  source_code_hash               = filebase64sha256(local.lambda_zip_path)
+  runtime                        = "provided.al2023"
+  handler                        = "bootstrap"
+  architectures                  = ["x86_64"]
+  timeout                        = var.lambda_timeout
+  memory_size                    = var.lambda_memory_size
+  reserved_concurrent_executions = var.lambda_reserved_concurrency
+  layers                         = [local.secrets_extension_layer_arn, aws_lambda_layer_version.db_ca.arn]
 
   environment {
     variables = {
-      PGHOST          = local.db.host
-      PGPORT          = tostring(local.db.port)
-      PGDATABASE      = local.db.name
-      PGUSER          = local.db.user
-      PGSSLMODE       = local.db.sslmode
-      PGAPPNAME       = local.function_name
-      PG_PASSWORD_KEY = local.password_param_name
+      PGHOST        = local.db.host
+      PGPORT        = tostring(local.db.port)
+      PGDATABASE    = local.db.name
+      PGUSER        = local.db.user
+      PGSSLMODE     = local.db.sslmode
+      PGSSLROOTCERT = local.ca_file
+      # SCRAM-SHA-256-PLUS only: refuses password, md5 and trust, and a man in
+      # the middle cannot relay the login to the real server.
+      PGCHANNELBINDING = "require"
+      PGAPPNAME        = local.function_name
+      PG_PASSWORD_KEY  = local.password_param_name
       # AWS Parameters and Secrets Lambda Extension: port the shim talks to, and
-      # how long it caches the password (seconds).
+      # how long it caches the password (seconds): the longest a rotated
+      # password can be served stale (the shim also drops it after a failed login).
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT = "2773"
-      SSM_PARAMETER_STORE_TTL                = "300"
+      SSM_PARAMETER_STORE_TTL                = tostring(var.password_cache_ttl)
     }
   }
 
@@ -225,12 +346,15 @@ resource "aws_lambda_function" "shim" {
     security_group_ids = local.security_group_ids
   }
 
+  tracing_config {
+    mode = var.xray_tracing ? "Active" : "PassThrough"
+  }
+
   tags = var.tags
 
   depends_on = [
     aws_cloudwatch_log_group.lambda,
     aws_iam_role_policy.lambda,
-    aws_iam_role_policy_attachment.lambda_vpc,
   ]
 
   lifecycle {
@@ -260,20 +384,98 @@ resource "aws_cloudwatch_event_rule" "sweep" {
   tags                = var.tags
 }
 
+# Sweeps that cannot be delivered (EventBridge) or that fail (Lambda) land in
+# one queue; an alarm fires on its first message. A sweep is not retried by
+# Lambda: the next one runs a few minutes later anyway.
+resource "aws_sqs_queue" "sweep_failures" {
+  count = var.sweep_enabled ? 1 : 0
+
+  name                      = "${var.name_prefix}-sweep-failures"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+data "aws_iam_policy_document" "sweep_failures" {
+  count = var.sweep_enabled ? 1 : 0
+
+  statement {
+    sid       = "EventBridgeDeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.sweep_failures[0].arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.sweep[0].arn]
+    }
+  }
+
+  statement {
+    sid       = "TlsOnly"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.sweep_failures[0].arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "sweep_failures" {
+  count = var.sweep_enabled ? 1 : 0
+
+  queue_url = aws_sqs_queue.sweep_failures[0].id
+  policy    = data.aws_iam_policy_document.sweep_failures[0].json
+}
+
 resource "aws_cloudwatch_event_target" "sweep" {
   count = var.sweep_enabled ? 1 : 0
 
   rule  = aws_cloudwatch_event_rule.sweep[0].name
   arn   = aws_lambda_function.shim.arn
   input = jsonencode({ type = "sweep" })
+
+  retry_policy {
+    maximum_event_age_in_seconds = 300
+    maximum_retry_attempts       = 2
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.sweep_failures[0].arn
+  }
+}
+
+resource "aws_lambda_function_event_invoke_config" "shim" {
+  count = var.sweep_enabled ? 1 : 0
+
+  function_name                = aws_lambda_function.shim.function_name
+  maximum_retry_attempts       = 0
+  maximum_event_age_in_seconds = 300
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.sweep_failures[0].arn
+    }
+  }
 }
 
 resource "aws_lambda_permission" "sweep" {
   count = var.sweep_enabled ? 1 : 0
 
-  statement_id  = "AllowSweepFromEventBridge"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.shim.function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.sweep[0].arn
+  statement_id   = "AllowSweepFromEventBridge"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.shim.function_name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.sweep[0].arn
+  source_account = local.account_id
 }

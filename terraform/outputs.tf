@@ -18,9 +18,29 @@ output "password_parameter_name" {
   value       = local.password_param_name
 }
 
+output "password_kms_key_arn" {
+  description = "KMS key of the password parameter (created by the module unless kms_key_arn was given)."
+  value       = local.kms_key_arn
+}
+
 output "db_connection" {
   description = "What the Lambda connects to (host, port, database, bot user, sslmode); no password."
   value       = local.db
+}
+
+output "db_ca_layer_arn" {
+  description = "Lambda layer holding the CA certificate the Lambda verifies the database with."
+  value       = aws_lambda_layer_version.db_ca.arn
+}
+
+output "cloudtrail_arn" {
+  description = "Trail recording the Lambda's invocations (null when cloudtrail_data_events is false)."
+  value       = try(aws_cloudtrail.lambda_invokes[0].arn, null)
+}
+
+output "sweep_failure_queue_url" {
+  description = "SQS queue receiving failed or undeliverable sweeps (null when sweep_enabled is false)."
+  value       = try(aws_sqs_queue.sweep_failures[0].url, null)
 }
 
 output "sym_flow_id" {
@@ -60,5 +80,25 @@ output "sandbox_vpc_id" {
 
 output "sandbox_tunnel_command" {
   description = "Command that forwards localhost:5432 to the sandbox database through SSM Session Manager (null unless db_enabled)."
-  value       = var.db_enabled ? "${path.module}/tunnel.sh -i ${aws_instance.sandbox_db[0].id} -r ${local.region}" : null
+  value       = var.db_enabled ? "${path.module}/tunnel.sh -i ${aws_instance.sandbox_db[0].id} -H ${local.sandbox_db_ip} -r ${local.region}" : null
+}
+
+output "sandbox_tunnel_policy_arn" {
+  description = "IAM policy to attach to the people who use the sandbox: port forwarding to its PostgreSQL only (null unless db_enabled)."
+  value       = try(aws_iam_policy.sandbox_session["tunnel"].arn, null)
+}
+
+output "sandbox_admin_policy_arn" {
+  description = "IAM policy for sandbox administrators: a shell on the instance through the logged session document (null unless db_enabled)."
+  value       = try(aws_iam_policy.sandbox_session["admin"].arn, null)
+}
+
+output "sandbox_ca_cert_pem" {
+  description = "Certificate of the sandbox PostgreSQL, to verify it from psql (sslrootcert) over the tunnel (null unless db_enabled)."
+  value       = try(tls_self_signed_cert.sandbox_db[0].cert_pem, null)
+}
+
+output "sym_invoke_role_arn" {
+  description = "Role Sym assumes to invoke the Lambda (from symopsio/lambda-connector): name it, with your deploy pipeline, in the SCP of examples/scp."
+  value       = try(module.lambda_connector.settings["role_arn"], null)
 }

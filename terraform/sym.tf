@@ -83,6 +83,8 @@ resource "sym_flow" "this" {
   vars = {
     approval_channel    = var.approval_channel
     allow_self_approval = tostring(var.allow_self_approval)
+    # Flow vars are strings: the e-mails, comma-separated (validated: no commas inside).
+    approvers = join(",", [for a in var.approvers : lower(trimspace(a))])
   }
 
   params {

@@ -54,32 +54,32 @@ variable "postgres_roles" {
 ############################ Existing database ############################
 
 variable "db_enabled" {
-  description = "true: create a sandbox (VPC, NAT, and an EC2 instance running PostgreSQL 15 with sym_access built from source by cloud-init, reachable through SSM Session Manager) and point the Lambda at it. false: use db_config, subnet_ids and security_group_ids."
+  description = "true: create a sandbox (a VPC without internet route, VPC endpoints, and an EC2 instance running PostgreSQL 15 with sym_access built from source by cloud-init, reachable through SSM Session Manager port forwarding) and point the Lambda at it. false: use db_config, db_password, db_ca_cert_pem, subnet_ids and security_group_ids."
   type        = bool
   default     = false
 }
 
 variable "db_config" {
-  description = "Connection to an existing self-managed PostgreSQL (15-18) that has the sym_access extension installed. `pass` is the bot's password, stored in an encrypted SSM parameter (and therefore in Terraform state: keep state encrypted, or see ignore_password_changes). Required when db_enabled is false."
+  description = "Connection to an existing self-managed PostgreSQL (15-18) that has the sym_access extension installed. No password here (see db_password). sslmode is verify-full (default) or verify-ca: the Lambda always verifies the server against db_ca_cert_pem. Required when db_enabled is false."
   type = object({
     host    = string
     port    = optional(number, 5432)
     name    = optional(string, "postgres")
     user    = optional(string, "sym_bot")
-    pass    = string
-    sslmode = optional(string, "require")
+    sslmode = optional(string, "verify-full")
   })
-  default   = null
-  sensitive = true
+  default = null
 
   validation {
     condition     = var.db_config == null || try(length(var.db_config.host) > 0 && var.db_config.port > 0 && var.db_config.port < 65536, false)
     error_message = "db_config.host must be set and db_config.port must be a TCP port."
   }
 
+  # disable/allow/prefer send the password in clear text to whoever answers;
+  # require encrypts but does not check who answers.
   validation {
-    condition     = var.db_config == null || try(contains(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"], var.db_config.sslmode), false)
-    error_message = "db_config.sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full."
+    condition     = var.db_config == null || try(contains(["verify-ca", "verify-full"], var.db_config.sslmode), false)
+    error_message = "db_config.sslmode must be verify-full or verify-ca: the Lambda authenticates the server (disable, allow, prefer and require do not)."
   }
 
   validation {
@@ -88,26 +88,55 @@ variable "db_config" {
   }
 }
 
+variable "db_password" {
+  description = "The bot login's password (existing database). Ephemeral: it is written to the SSM parameter through the write-only value_wo and never stored in the state or the plan. Pass it from an ephemeral source (TF_VAR_db_password, an ephemeral resource). Terraform writes it when the parameter is created and whenever db_password_version changes; between those, rotate it out of band (`aws ssm put-parameter --overwrite`). Ignored when db_enabled is true (the sandbox generates one)."
+  type        = string
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+
+  validation {
+    condition     = var.db_enabled || try(length(var.db_password) >= 16, false)
+    error_message = "Set db_password (at least 16 characters) when db_enabled is false."
+  }
+}
+
+variable "db_password_version" {
+  description = "Bump to make Terraform write db_password to SSM again (value_wo_version)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.db_password_version >= 1 && floor(var.db_password_version) == var.db_password_version
+    error_message = "db_password_version must be a positive integer."
+  }
+}
+
+variable "db_ca_cert_pem" {
+  description = "PEM of the CA (or self-signed certificate) that signed the database server's certificate. Shipped to the Lambda as a layer (PGSSLROOTCERT=/opt/sym-access/root.crt). Required when db_enabled is false; the sandbox makes its own."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.db_ca_cert_pem == null || can(regex("-----BEGIN CERTIFICATE-----", var.db_ca_cert_pem))
+    error_message = "db_ca_cert_pem must be a PEM certificate (-----BEGIN CERTIFICATE-----)."
+  }
+}
+
 variable "subnet_ids" {
-  description = "Subnets for the Lambda's VPC attachment (they must route to the database and to the SSM API, through a NAT gateway or an ssm VPC endpoint). Ignored when db_enabled is true."
+  description = "Subnets for the Lambda's VPC attachment: they must reach the database and an ssm interface VPC endpoint (no NAT needed). The execution role may create and delete network interfaces in these subnets only. Ignored when db_enabled is true."
   type        = list(string)
   default     = []
 }
 
 variable "security_group_ids" {
-  description = "Security groups for the Lambda; the database must accept their traffic on its port. Ignored when db_enabled is true."
+  description = "Security groups for the Lambda. Give them egress to the database's port and tcp/443 to the ssm endpoint only (no 0.0.0.0/0); the database must accept their traffic on its port. Ignored when db_enabled is true."
   type        = list(string)
   default     = []
 }
 
-variable "ignore_password_changes" {
-  description = "true: Terraform writes the bot password once and then ignores its value (lifecycle ignore_changes), so you can rotate it out of band, e.g. `aws ssm put-parameter --overwrite`. false: Terraform owns the value."
-  type        = bool
-  default     = false
-}
-
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key for the SSM SecureString. null uses the AWS-managed aws/ssm key. When set, the Lambda (and the sandbox instance) get kms:Decrypt on this key."
+  description = "Your own customer-managed KMS key for the SSM SecureString. null (default): the module creates one (rotation on) whose key policy lets only the Lambda's role, the sandbox's role and the deploying principal decrypt, through SSM, for the module's parameters. When set, its key policy is yours: give it the same conditions (kms:ViaService ssm, kms:EncryptionContext:PARAMETER_ARN)."
   type        = string
   default     = null
 
@@ -148,14 +177,54 @@ variable "lambda_memory_size" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the Lambda's CloudWatch log group, in days."
+  description = "Retention of the CloudWatch log groups (Lambda, sandbox sessions, flow logs), in days: at least a year, they are part of the audit trail."
   type        = number
-  default     = 90
+  default     = 365
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
+    condition     = contains([365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts of at least 365 (365, 400, 545, 731, 1096, 1827, ...)."
   }
+}
+
+variable "lambda_reserved_concurrency" {
+  description = "Reserved concurrency of the Lambda: at most this many run at once (each holds one database connection), and the rest of the account cannot starve it."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.lambda_reserved_concurrency >= 1 && var.lambda_reserved_concurrency <= 100 && floor(var.lambda_reserved_concurrency) == var.lambda_reserved_concurrency
+    error_message = "lambda_reserved_concurrency must be an integer between 1 and 100."
+  }
+}
+
+variable "password_cache_ttl" {
+  description = "Seconds the Parameters and Secrets extension caches the password (SSM_PARAMETER_STORE_TTL, 0-300). After an out-of-band rotation the Lambda may use the old password this long; a failed login also drops the cached value. 0 disables the cache."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.password_cache_ttl >= 0 && var.password_cache_ttl <= 300 && floor(var.password_cache_ttl) == var.password_cache_ttl
+    error_message = "password_cache_ttl must be an integer between 0 and 300."
+  }
+}
+
+variable "xray_tracing" {
+  description = "Active AWS X-Ray tracing of the Lambda (adds xray:PutTraceSegments/PutTelemetryRecords to its role)."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_actions" {
+  description = "ARNs (e.g. SNS topics) notified when the Errors, Throttles or sweep-failure alarms change state."
+  type        = list(string)
+  default     = []
+}
+
+variable "cloudtrail_data_events" {
+  description = "Create a CloudTrail trail (and its bucket) recording every invocation of the Lambda: Lambda invokes are data events, which CloudTrail does not record by default. Turn off only if an organization trail already records them."
+  type        = bool
+  default     = true
 }
 
 variable "secrets_extension_layer_version" {
@@ -232,13 +301,23 @@ variable "error_channel" {
 }
 
 variable "approval_channel" {
-  description = "Slack channel where access requests are posted for approval."
+  description = "Slack channel where access requests are posted for approval. Make it a private channel: only approvers act there, and impl.py ignores approvals from anyone not in approvers."
   type        = string
   default     = "#sym-requests"
 
   validation {
     condition     = can(regex("^#[a-z0-9_-]{1,80}$", var.approval_channel))
     error_message = "approval_channel must be a Slack channel name starting with #."
+  }
+}
+
+variable "approvers" {
+  description = "E-mail addresses (as Sym knows them) of the people who may approve requests. impl.py's on_approve hook ignores an approval from anyone else in the approval channel. Use a private approval channel too."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.approvers) > 0 && alltrue([for a in var.approvers : can(regex("^[^@,\\s]+@[^@,\\s]+$", a))])
+    error_message = "approvers must list at least one e-mail address (no commas or spaces)."
   }
 }
 

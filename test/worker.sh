@@ -120,7 +120,26 @@ check "one LOG line per call with the fixed prefix" \
 check "a hostile grantee name is quoted, not a new field or line" \
 	test "$(log_count 'sym_access: action=grant outcome=denied role=w_role grantee="x outcome=granted\\nsym_access: action=grant" run=- audit_id=')" = 1
 
-# 6. SIGTERM: a fast shutdown stops the worker cleanly.
+# 6. A database owner's settings cannot stall the sweep: the worker's
+#    session gets ALTER DATABASE settings like any other, and pins its own.
+q >/dev/null <<'SQL'
+CREATE ROLE w_nobody NOLOGIN;
+ALTER DATABASE postgres SET default_transaction_isolation = 'serializable';
+ALTER DATABASE postgres SET default_transaction_read_only = on;
+ALTER DATABASE postgres SET statement_timeout = '1ms';
+ALTER DATABASE postgres SET lock_timeout = '1ms';
+ALTER DATABASE postgres SET role = 'w_nobody';
+ALTER DATABASE postgres SET search_path = 'pg_temp, public';
+SQL
+"$root/test/cluster.sh" restart "$pg" >/dev/null || exit 1
+sane=(-c "default_transaction_isolation=read\ committed" -c default_transaction_read_only=off
+	-c statement_timeout=0 -c lock_timeout=0 -c role=none)
+PGOPTIONS="${sane[*]}" q -U w_bot -c "SELECT outcome FROM sym_access.grant('w_role', 'w_user', '1 second', '{\"run_srn\": \"w-6\"}')" >/dev/null
+check "hostile database settings: the worker still revokes on time" \
+	bash -c "for i in \$(seq 100); do [ \"\$(PGOPTIONS='${sane[*]}' psql -X -At -c \"SELECT count(*) FROM sym_access.audit WHERE action = 'expire' AND outcome = 'revoked' AND run_srn = 'w-6'\")\" = 1 ] && exit 0; sleep 0.1; done; exit 1"
+PGOPTIONS="${sane[*]}" q -c "ALTER DATABASE postgres RESET ALL" >/dev/null
+
+# 7. SIGTERM: a fast shutdown stops the worker cleanly.
 # (PATH from the cluster's env puts the server's own pg_ctl first.)
 if [ "$(id -u)" = 0 ]; then
 	runuser -u postgres -- "$(command -v pg_ctl)" -D "$pg/data" -m fast -w stop >/dev/null

@@ -18,6 +18,8 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
+#include "utils/inval.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "sym_access.h"
@@ -71,6 +73,12 @@ require_duration(FunctionCallInfo fcinfo, int argno, const char *what)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sym_access: %s must be finite", what)));
 #endif
+	if (sym_interval_mixed_signs(iv))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sym_access: %s %s mixes positive and negative fields", what, sym_interval_out(iv)),
+				 errdetail("Interval comparison counts a month as 30 days, the clock does not, so such a duration is not what it seems."),
+				 errhint("Give it as one signed quantity, such as '8 hours' or '2 days'.")));
 	if (!sym_interval_positive(iv))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -173,6 +181,47 @@ sym_access_allow_role(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+typedef struct RevokeStep
+{
+	Oid			roleid;
+	Oid			granteeid;
+	SymRevocation r;
+	bool		revoked;
+} RevokeStep;
+
+static void
+revoke_step(void *arg)
+{
+	RevokeStep *step = (RevokeStep *) arg;
+
+	step->revoked = sym_revoke_and_terminate(step->roleid, step->granteeid, &step->r);
+}
+
+/*
+ * One grantee's revoke, contained: a DROP ROLE of that grantee committed
+ * meanwhile makes PostgreSQL's REVOKE fail ("tuple concurrently deleted")
+ * although nothing is left to revoke.  False when the step failed and the
+ * membership is gone anyway; the error is raised again when it is not, so
+ * that disallow_role never leaves a membership behind without its row.
+ */
+static bool
+revoke_contained(RevokeStep *step)
+{
+	ErrorData  *err = sym_try(revoke_step, step);
+
+	if (err == NULL)
+		return true;
+	AcceptInvalidationMessages();
+	InvalidateCatalogSnapshot();
+	if (sym_membership(step->roleid, step->granteeid).ours)
+		ReThrowError(err);
+	ereport(WARNING,
+			(errcode(err->sqlerrcode),
+			 errmsg("sym_access: a grantee's membership was removed while disallow_role ran (a DROP ROLE?): %s",
+					err->message)));
+	return false;
+}
+
 Datum
 sym_access_disallow_role(PG_FUNCTION_ARGS)
 {
@@ -197,29 +246,26 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 					 " WHERE role = $1 GROUP BY grantee HAVING bool_or(NOT preexisting)"
 					 " ORDER BY grantee::text", 1, argtypes, values, NULL, false) != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not list active grants");
-	n = SPI_processed;
-	grantees = palloc(sizeof(Oid) * (n + 1));
-	for (uint64 i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		grantees[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-	}
+	grantees = sym_spi_oids(1, &n);
 
 	initStringInfo(&revoked_names);
 	for (uint64 i = 0; i < n; i++)
 	{
-		const char *outcome;
-		char	   *message;
-		int			terminated = 0;
+		RevokeStep	step = {roleid, grantees[i]};
 
 		sym_lock_pair(roleid, grantees[i]);
-		if (sym_revoke_and_terminate(roleid, grantees[i], &outcome, &message, &terminated))
+		if (!revoke_contained(&step))
+			continue;
+		if (step.revoked)
 		{
 			if (revoked++ > 0)
 				appendStringInfoString(&revoked_names, ", ");
 			escape_json(&revoked_names, GetUserNameFromId(grantees[i], false));
-			terminated_total += terminated;
+			terminated_total += step.r.terminated;
+			if (step.r.terminate_error)
+				ereport(WARNING,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("sym_access: %s", step.r.message)));
 		}
 	}
 
@@ -381,18 +427,23 @@ sym_access_purge_audit(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sym_access: older_than must not be NULL")));
 	older_than = PG_GETARG_INTERVAL_P(0);
-	memset(&floor, 0, sizeof(floor));
-	floor.day = 30;
-	if (sym_interval_cmp(older_than, &floor) < 0)
+
+	if (sym_interval_mixed_signs(older_than))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("sym_access: audit rows younger than 30 days are kept; got %s",
+				 errmsg("sym_access: older_than %s mixes positive and negative fields",
+						sym_interval_out(older_than)),
+				 errhint("Pass one signed quantity of at least '30 days', such as '400 days'.")));
+	/* On the clock, the way the DELETE below applies it. */
+	memset(&floor, 0, sizeof(floor));
+	floor.day = 30;
+	cutoff = sym_now_minus(older_than);
+	if (cutoff > sym_now_minus(&floor))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sym_access: audit rows younger than 30 days are kept; %s does not reach back that far on the clock",
 						sym_interval_out(older_than)),
 				 errhint("Pass an interval of at least '30 days'.")));
-
-	cutoff = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
-													 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
-													 IntervalPGetDatum(older_than)));
 	values[0] = TimestampTzGetDatum(cutoff);
 
 	SPI_connect();

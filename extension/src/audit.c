@@ -151,16 +151,31 @@ sym_audit(const SymAudit *a)
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull[0]));
 
 	initStringInfo(&line);
-	appendStringInfo(&line, "sym_access: action=%s outcome=%s role=", a->action, a->outcome);
-	log_value(&line, a->role_name);
-	appendStringInfoString(&line, " grantee=");
-	log_value(&line, a->grantee);
-	appendStringInfoString(&line, " run=");
-	log_value(&line, ctx && ctx->run_srn[0] ? ctx->run_srn : NULL);
-	appendStringInfo(&line, " audit_id=" INT64_FORMAT, id);
-	ereport(LOG, (errmsg_internal("%s", line.data), errhidestmt(true)));
-
+	appendStringInfo(&line, "audit_id=" INT64_FORMAT, id);
+	sym_log_line(a->action, a->outcome, a->role_name, a->grantee,
+				 ctx && ctx->run_srn[0] ? ctx->run_srn : NULL, line.data);
 	return id;
+}
+
+/*
+ * The fixed-prefix LOG line of a decision; tail is appended as is (the
+ * caller's own text, never caller input).
+ */
+void
+sym_log_line(const char *action, const char *outcome, const char *role,
+			 const char *grantee, const char *run, const char *tail)
+{
+	StringInfoData line;
+
+	initStringInfo(&line);
+	appendStringInfo(&line, "sym_access: action=%s outcome=%s role=", action, outcome);
+	log_value(&line, role);
+	appendStringInfoString(&line, " grantee=");
+	log_value(&line, grantee);
+	appendStringInfoString(&line, " run=");
+	log_value(&line, run);
+	appendStringInfo(&line, " %s", tail);
+	ereport(LOG, (errmsg_internal("%s", line.data), errhidestmt(true)));
 }
 
 /*

@@ -56,14 +56,7 @@ deny(Decision *d, char *message)
 {
 	d->outcome = "denied";
 	d->message = message;
-}
-
-static TimestampTz
-now_plus(const Interval *iv)
-{
-	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-												   TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
-												   IntervalPGetDatum(iv)));
+	d->expires_at = DT_NOBEGIN;
 }
 
 /* The allow-list entry of a role, if any. */
@@ -163,40 +156,74 @@ delete_expired_runs(Oid roleid, Oid granteeid)
 		elog(ERROR, "sym_access: could not delete active grants");
 }
 
+typedef struct TerminateStep
+{
+	Oid			granteeid;
+	int			terminated;
+} TerminateStep;
+
+static void
+terminate_step(void *arg)
+{
+	TerminateStep *step = (TerminateStep *) arg;
+
+	step->terminated = sym_terminate_sessions(step->granteeid);
+}
+
 /*
  * Revoke the membership sym_access made, then end the grantee's sessions if
  * the role asks for it.  Returns true when a membership was removed.  The
- * caller has checked that the grantor still holds ADMIN OPTION.
+ * caller has checked that the grantor still holds ADMIN OPTION.  Ending the
+ * sessions runs in its own subtransaction: when it fails (a grantee who has
+ * become a superuser cannot be signalled), the revoke stands and
+ * r->terminate_error says why.
  */
 bool
-sym_revoke_and_terminate(Oid roleid, Oid granteeid, const char **outcome,
-						 char **message, int *terminated_out)
+sym_revoke_and_terminate(Oid roleid, Oid granteeid, SymRevocation *r)
 {
 	SymMembership m = sym_membership(roleid, granteeid);
-	char	   *role = GetUserNameFromId(roleid, false);
-	char	   *grantee = GetUserNameFromId(granteeid, false);
-	int			terminated = 0;
+	char	   *role = GetUserNameFromId(roleid, true);
+	char	   *grantee = GetUserNameFromId(granteeid, true);
+	TerminateStep step = {granteeid, 0};
+	ErrorData  *err;
 
+	memset(r, 0, sizeof(*r));
+	if (role == NULL || grantee == NULL)
+	{
+		r->outcome = "not_granted";
+		r->message = psprintf("the %s with OID %u was dropped; there is no membership left to revoke",
+							  role == NULL ? "role" : "user", role == NULL ? roleid : granteeid);
+		return false;
+	}
 	if (!m.ours)
 	{
-		*outcome = "not_granted";
-		*message = psprintf("\"%s\" no longer held \"%s\" through sym_access: the membership had been removed outside sym_access",
-							grantee, role);
+		r->outcome = "not_granted";
+		r->message = psprintf("\"%s\" no longer held \"%s\" through sym_access: the membership had been removed outside sym_access",
+							  grantee, role);
 		return false;
 	}
 
 	sym_revoke_membership(roleid, granteeid);
+	r->outcome = "revoked";
+	r->message = psprintf("revoked \"%s\" from \"%s\"", role, grantee);
+
 	/* Terminate last: the fewer steps after it, the shorter the window. */
 	if (role_policy(roleid).terminate_sessions)
-		terminated = sym_terminate_sessions(granteeid);
-	*terminated_out = terminated;
-
-	*outcome = "revoked";
-	*message = psprintf("revoked \"%s\" from \"%s\"%s", role, grantee,
-						terminated > 0 ? psprintf("; terminated %d session%s", terminated,
-												  terminated == 1 ? "" : "s") : "");
+	{
+		err = sym_try(terminate_step, &step);
+		r->terminated = step.terminated;
+		if (err != NULL)
+		{
+			r->terminate_error = err->message;
+			r->message = psprintf("%s; its sessions could not be ended: %s",
+								  r->message, err->message);
+		}
+		else if (r->terminated > 0)
+			r->message = psprintf("%s; terminated %d session%s", r->message,
+								  r->terminated, r->terminated == 1 ? "" : "s");
+	}
 	if (m.outside)
-		*message = psprintf("%s; a membership granted outside sym_access remains", *message);
+		r->message = psprintf("%s; a membership granted outside sym_access remains", r->message);
 	return true;
 }
 
@@ -234,6 +261,50 @@ lock_named_pair(const char *role_name, const char *grantee_name, Decision *d,
 	return true;
 }
 
+/*
+ * The run's expiry, on the clock: the transaction's start plus the duration
+ * (the role's default when NULL), clamped to start + max_duration computed
+ * the same way.  False, with d denied, when the duration mixes signs or the
+ * expiry would not be later than now.
+ */
+static bool
+run_expiry(Interval *requested, const RolePolicy *policy, Decision *d,
+		   bool *clamped)
+{
+	Interval   *duration = requested ? requested : policy->default_duration;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz cap = sym_now_plus(policy->max_duration);
+
+	if (sym_interval_mixed_signs(duration))
+	{
+		deny(d, psprintf("duration %s mixes positive and negative fields; give it as one signed quantity such as '2 hours'",
+						 sym_interval_out(duration)));
+		return false;
+	}
+	/* Surely longer than the cap: no need to add it (it could overflow). */
+	if (sym_interval_clock_usecs(duration, false) >
+		sym_interval_clock_usecs(policy->max_duration, true))
+		d->expires_at = DT_NOEND;
+	else
+		d->expires_at = sym_now_plus(duration);
+	if (d->expires_at <= now)
+	{
+		deny(d, psprintf("duration %s is not positive", sym_interval_out(duration)));
+		return false;
+	}
+
+	d->duration = duration;
+	*clamped = d->expires_at > cap;
+	if (*clamped)
+	{
+		d->expires_at = cap;
+		d->duration = policy->max_duration;
+		sym_json_member(&d->extra, "requested_duration", sym_interval_out(duration));
+		sym_json_member_raw(&d->extra, "clamped", "true");
+	}
+	return true;
+}
+
 static void
 decide_grant(const char *role_name, const char *grantee_name,
 			 Interval *requested, const SymContext *ctx, Decision *d)
@@ -256,19 +327,8 @@ decide_grant(const char *role_name, const char *grantee_name,
 	if (sym_grantee_is_unfit(d->granteeid, d->roleid, &why))
 		return deny(d, why.data);
 
-	if (requested == NULL)
-		d->duration = policy.default_duration;
-	else if (!sym_interval_positive(requested))
-		return deny(d, psprintf("duration %s is not positive", sym_interval_out(requested)));
-	else if (sym_interval_cmp(requested, policy.max_duration) > 0)
-	{
-		d->duration = policy.max_duration;
-		clamped = true;
-		sym_json_member(&d->extra, "requested_duration", sym_interval_out(requested));
-		sym_json_member_raw(&d->extra, "clamped", "true");
-	}
-	else
-		d->duration = requested;
+	if (!run_expiry(requested, &policy, d, &clamped))
+		return;
 
 	if (!sym_grantor_has_admin(d->roleid))
 		return deny(d, psprintf("sym_access_grantor does not hold ADMIN OPTION on \"%s\" (restored into a new cluster, or revoked by hand); run sym_access.allow_role('%s') again",
@@ -289,7 +349,7 @@ decide_grant(const char *role_name, const char *grantee_name,
 	}
 
 	d->expires_at = upsert_run(d->roleid, d->granteeid, ctx->run_srn,
-							   now_plus(d->duration), preexisting);
+							   d->expires_at, preexisting);
 
 	if (preexisting)
 		d->message = psprintf("\"%s\" was already a member of \"%s\" outside sym_access; recorded as pre-existing, sym_access will never revoke it",
@@ -302,8 +362,18 @@ decide_grant(const char *role_name, const char *grantee_name,
 							  role_name, grantee_name, sym_timestamptz_out(d->expires_at));
 	if (clamped)
 		d->message = psprintf("%s (requested %s, clamped to the role's max_duration %s)",
-							  d->message, sym_interval_out(requested),
+							  d->message,
+							  sym_interval_out(requested ? requested : policy.default_duration),
 							  sym_interval_out(d->duration));
+}
+
+/* What a revocation adds to the audit row's detail. */
+static void
+revocation_detail(StringInfo extra, const SymRevocation *r)
+{
+	sym_json_member_int(extra, "terminated_sessions", r->terminated);
+	if (r->terminate_error)
+		sym_json_member(extra, "terminate_error", r->terminate_error);
 }
 
 static void
@@ -316,7 +386,7 @@ decide_revoke(const char *role_name, const char *grantee_name,
 	bool		preexisting;
 	TimestampTz until;
 	int64		others;
-	int			terminated = 0;
+	SymRevocation r;
 
 	if (!lock_named_pair(role_name, grantee_name, d, false))
 		return;
@@ -365,8 +435,10 @@ decide_revoke(const char *role_name, const char *grantee_name,
 
 	/* Expired rows of other runs have nothing left to hold. */
 	delete_expired_runs(d->roleid, d->granteeid);
-	if (sym_revoke_and_terminate(d->roleid, d->granteeid, &d->outcome, &d->message, &terminated))
-		sym_json_member_int(&d->extra, "terminated_sessions", terminated);
+	if (sym_revoke_and_terminate(d->roleid, d->granteeid, &r))
+		revocation_detail(&d->extra, &r);
+	d->outcome = r.outcome;
+	d->message = r.message;
 }
 
 /* Shared tail of grant() and revoke(): audit, warn, build the result. */
@@ -441,18 +513,30 @@ sym_access_revoke(PG_FUNCTION_ARGS)
 	return finish(fcinfo, callerctx, "revoke", role_name, grantee_name, &ctx, &d);
 }
 
+/* The names of a pair for messages and the audit; an OID when dropped. */
+static const char *
+name_or_oid(Oid roleid)
+{
+	char	   *name = GetUserNameFromId(roleid, true);
+
+	return name ? name : psprintf("%u", roleid);
+}
+
 /*
- * Close the expired runs of one pair and revoke the membership if no run is
- * left to hold it.  Writes one audit row when it closed anything.  Returns 1
- * when a membership was revoked.
+ * Close the due runs of one pair (all its runs when the role or the user
+ * was dropped) and revoke the membership if no run is left to hold it.
+ * The caller holds the pair's lock and runs this in a subtransaction.
+ * Writes one audit row when it closed anything; returns 1 when a
+ * membership was revoked.
  */
 static int
 expire_pair(Oid roleid, Oid granteeid)
 {
-	Oid			argtypes[2] = {REGROLEOID, REGROLEOID};
-	Datum		values[2] = {ObjectIdGetDatum(roleid), ObjectIdGetDatum(granteeid)};
+	Oid			argtypes[3] = {REGROLEOID, REGROLEOID, BOOLOID};
+	Datum		values[3];
 	char	   *role = GetUserNameFromId(roleid, true);
 	char	   *grantee = GetUserNameFromId(granteeid, true);
+	bool		dropped = role == NULL || grantee == NULL;
 	SymContext	ctx;
 	SymAudit	a;
 	StringInfoData extra;
@@ -465,11 +549,12 @@ expire_pair(Oid roleid, Oid granteeid)
 	TimestampTz last_expiry = DT_NOBEGIN;
 	int64		others;
 
-	sym_lock_pair(roleid, granteeid);
-
+	values[0] = ObjectIdGetDatum(roleid);
+	values[1] = ObjectIdGetDatum(granteeid);
+	values[2] = BoolGetDatum(dropped);
 	if (sym_spi_exec("DELETE FROM sym_access.active_grant"
-					 " WHERE role = $1 AND grantee = $2 AND expires_at <= now()"
-					 " RETURNING run_srn, preexisting, expires_at", 2, argtypes, values, NULL, false) != SPI_OK_DELETE_RETURNING)
+					 " WHERE role = $1 AND grantee = $2 AND (expires_at <= now() OR $3)"
+					 " RETURNING run_srn, preexisting, expires_at", 3, argtypes, values, NULL, false) != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "sym_access: could not delete expired grants");
 	if (SPI_processed == 0)
 		return 0;				/* a concurrent call closed them already */
@@ -501,11 +586,12 @@ expire_pair(Oid roleid, Oid granteeid)
 	initStringInfo(&extra);
 	sym_json_member_raw(&extra, "runs", psprintf("[%s]", runs.data));
 
-	others = live_runs(roleid, granteeid, &until);
-	if (role == NULL || grantee == NULL)
+	others = dropped ? 0 : live_runs(roleid, granteeid, &until);
+	if (dropped)
 	{
-		outcome = "not_granted";
-		message = "the role or the user no longer exists";
+		outcome = "dropped";
+		message = psprintf("the %s with OID %u was dropped; its runs are closed",
+						   role == NULL ? "role" : "user", role == NULL ? roleid : granteeid);
 	}
 	else if (others > 0)
 	{
@@ -530,11 +616,16 @@ expire_pair(Oid roleid, Oid granteeid)
 	}
 	else
 	{
-		int			terminated = 0;
+		SymRevocation r;
 
-		revoked = sym_revoke_and_terminate(roleid, granteeid, &outcome, &message, &terminated);
+		revoked = sym_revoke_and_terminate(roleid, granteeid, &r);
+		outcome = r.outcome;
+		message = r.message;
 		if (revoked)
-			sym_json_member_int(&extra, "terminated_sessions", terminated);
+			revocation_detail(&extra, &r);
+		/* Revoked, but its sessions live on: someone must look. */
+		if (r.terminate_error)
+			outcome = "error";
 	}
 
 	memset(&a, 0, sizeof(a));
@@ -550,9 +641,95 @@ expire_pair(Oid roleid, Oid granteeid)
 	return revoked ? 1 : 0;
 }
 
+typedef struct ExpireStep
+{
+	Oid			roleid;
+	Oid			granteeid;
+	int			revoked;
+} ExpireStep;
+
+static void
+expire_step(void *arg)
+{
+	ExpireStep *step = (ExpireStep *) arg;
+
+	step->revoked = expire_pair(step->roleid, step->granteeid);
+}
+
+/* One audit row for a pair whose expiry failed; the sweep goes on. */
+static void
+audit_expire_error(Oid roleid, Oid granteeid, const ErrorData *err)
+{
+	SymContext	ctx;
+	SymAudit	a;
+	StringInfoData extra;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.run_srn = "";
+	initStringInfo(&extra);
+	sym_json_member(&extra, "sqlstate", unpack_sql_state(err->sqlerrcode));
+	memset(&a, 0, sizeof(a));
+	a.action = "expire";
+	a.outcome = "error";
+	a.role_name = name_or_oid(roleid);
+	a.grantee = name_or_oid(granteeid);
+	a.ctx = &ctx;
+	a.expires_at = DT_NOBEGIN;
+	a.message = psprintf("could not expire this role and user; it is due again at the next sweep: %s",
+						 err->message);
+	a.extra = &extra;
+	(void) sym_audit(&a);
+	ereport(WARNING,
+			(errcode(err->sqlerrcode),
+			 errmsg("sym_access: expire of \"%s\" for \"%s\" failed: %s",
+					a.role_name, a.grantee, err->message)));
+}
+
+static void
+log_expire_skipped(Oid roleid, Oid granteeid, const char *why)
+{
+	sym_log_line("expire", "skipped", name_or_oid(roleid), name_or_oid(granteeid),
+				 NULL, psprintf("reason=\"%s; due again at the next sweep\"", why));
+}
+
+/*
+ * Close the allow-list entries of roles that were dropped: the entry names
+ * an OID that nothing holds any more, and could name another role if the
+ * OID were ever reused.
+ */
+static void
+close_dropped_allowed_roles(void)
+{
+	SymContext	ctx;
+	SymAudit	a;
+	uint64		n;
+	Oid		   *roles;
+
+	if (sym_spi_exec("DELETE FROM sym_access.allowed_role a"
+					 " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = a.role)"
+					 " RETURNING role::oid", 0, NULL, NULL, NULL, false) != SPI_OK_DELETE_RETURNING)
+		elog(ERROR, "sym_access: could not close allow-list entries of dropped roles");
+	roles = sym_spi_oids(1, &n);
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.run_srn = "";
+	for (uint64 i = 0; i < n; i++)
+	{
+		memset(&a, 0, sizeof(a));
+		a.action = "expire";
+		a.outcome = "dropped";
+		a.role_name = psprintf("%u", roles[i]);
+		a.ctx = &ctx;
+		a.expires_at = DT_NOBEGIN;
+		a.message = psprintf("the role with OID %u was dropped; its allow-list entry is removed", roles[i]);
+		(void) sym_audit(&a);
+	}
+}
+
 Datum
 sym_access_expire(PG_FUNCTION_ARGS)
 {
+	ExpireStep *pairs;
 	Oid		   *roles;
 	Oid		   *grantees;
 	uint64		npairs;
@@ -561,23 +738,48 @@ sym_access_expire(PG_FUNCTION_ARGS)
 	sym_require_read_committed("expire");
 	SPI_connect();
 
-	/* Driven by the expires_at index: cost follows the expired rows. */
-	if (sym_spi_exec("SELECT DISTINCT role::oid, grantee::oid FROM sym_access.active_grant"
-					 " WHERE expires_at <= now()", 0, NULL, NULL, NULL, false) != SPI_OK_SELECT)
+	/*
+	 * Due rows through the expires_at index (cost follows the due rows), and
+	 * the rows that name a dropped role or user, whatever their expiry.
+	 */
+	if (sym_spi_exec("SELECT role::oid, grantee::oid FROM sym_access.active_grant"
+					 " WHERE expires_at <= now()"
+					 " UNION "
+					 "SELECT role::oid, grantee::oid FROM sym_access.active_grant g"
+					 " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = g.role)"
+					 "    OR NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = g.grantee)"
+					 " ORDER BY 1, 2",
+					 0, NULL, NULL, NULL, false) != SPI_OK_SELECT)
 		elog(ERROR, "sym_access: could not list expired grants");
-	npairs = SPI_processed;
-	roles = palloc(sizeof(Oid) * (npairs + 1));
-	grantees = palloc(sizeof(Oid) * (npairs + 1));
+	roles = sym_spi_oids(1, &npairs);
+	grantees = sym_spi_oids(2, &npairs);
+	pairs = palloc0(sizeof(ExpireStep) * (npairs + 1));
 	for (uint64 i = 0; i < npairs; i++)
 	{
-		bool		isnull;
-
-		roles[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		grantees[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		pairs[i].roleid = roles[i];
+		pairs[i].granteeid = grantees[i];
 	}
 
 	for (uint64 i = 0; i < npairs; i++)
-		revoked += expire_pair(roles[i], grantees[i]);
+	{
+		ErrorData  *err;
+
+		/* Never wait for a pair that another transaction holds. */
+		if (!sym_try_lock_pair(pairs[i].roleid, pairs[i].granteeid))
+		{
+			log_expire_skipped(pairs[i].roleid, pairs[i].granteeid,
+							   "another transaction holds this role and user");
+			continue;
+		}
+		err = sym_try(expire_step, &pairs[i]);
+		if (err == NULL)
+			revoked += pairs[i].revoked;
+		else if (err->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+			log_expire_skipped(pairs[i].roleid, pairs[i].granteeid, err->message);
+		else
+			audit_expire_error(pairs[i].roleid, pairs[i].granteeid, err);
+	}
+	close_dropped_allowed_roles();
 
 	SPI_finish();
 	PG_RETURN_INT32(revoked);

@@ -9,6 +9,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -182,6 +184,60 @@ sym_interval_positive(const Interval *iv)
 
 	memset(&zero, 0, sizeof(zero));
 	return sym_interval_cmp(iv, &zero) > 0;
+}
+
+/*
+ * Do the month, day and time fields disagree in sign?  interval comparison
+ * counts a month as 30 days and a day as 24 hours, the clock does not: such
+ * a duration ("1 month -29 days") compares small and lasts long, or the
+ * other way round, so it is refused wherever a duration is taken.
+ */
+bool
+sym_interval_mixed_signs(const Interval *iv)
+{
+	bool		pos = iv->month > 0 || iv->day > 0 || iv->time > 0;
+	bool		neg = iv->month < 0 || iv->day < 0 || iv->time < 0;
+
+	return pos && neg;
+}
+
+/*
+ * Bounds of a same-signed interval's length on the clock, in microseconds:
+ * a month lasts 28 to 31 days, a day 23 to 25 hours (daylight saving time).
+ * Lets a caller tell that a duration is longer than another without adding
+ * it to a timestamp, which could overflow.
+ */
+double
+sym_interval_clock_usecs(const Interval *iv, bool longest)
+{
+	double		month_days = longest ? 31.0 : 28.0;
+	double		day_hours = longest ? 25.0 : 23.0;
+
+#ifdef INTERVAL_NOT_FINITE
+	if (INTERVAL_IS_NOEND(iv))
+		return HUGE_VAL;
+	if (INTERVAL_IS_NOBEGIN(iv))
+		return -HUGE_VAL;
+#endif
+	return iv->month * month_days * USECS_PER_DAY +
+		iv->day * day_hours * USECS_PER_HOUR + (double) iv->time;
+}
+
+/* The transaction's start plus or minus iv, by timestamp arithmetic. */
+TimestampTz
+sym_now_plus(const Interval *iv)
+{
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+												   TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+												   IntervalPGetDatum(iv)));
+}
+
+TimestampTz
+sym_now_minus(const Interval *iv)
+{
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+												   TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+												   IntervalPGetDatum(iv)));
 }
 
 /*

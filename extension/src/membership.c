@@ -54,17 +54,35 @@ sym_lock_role(Oid roleid, bool exclusive)
  * database 0, which pg_advisory_lock() never does.  Transaction-scoped;
  * visible in pg_locks as an advisory lock with database 0.
  */
-void
-sym_lock_pair(Oid roleid, Oid granteeid)
+static bool
+lock_pair(Oid roleid, Oid granteeid, bool wait)
 {
 	LOCKTAG		tag;
 
 	SET_LOCKTAG_ADVISORY(tag, InvalidOid, roleid, granteeid, SYM_LOCK_PAIR);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	if (LockAcquire(&tag, ExclusiveLock, false, !wait) == LOCKACQUIRE_NOT_AVAIL)
+		return false;
 
 	/* Read what the previous holder committed, catalogs included. */
 	AcceptInvalidationMessages();
 	InvalidateCatalogSnapshot();
+	return true;
+}
+
+void
+sym_lock_pair(Oid roleid, Oid granteeid)
+{
+	(void) lock_pair(roleid, granteeid, true);
+}
+
+/*
+ * The sweep's way in: false at once when another transaction holds the
+ * pair (a bot that keeps its transaction open must not stall the sweep).
+ */
+bool
+sym_try_lock_pair(Oid roleid, Oid granteeid)
+{
+	return lock_pair(roleid, granteeid, false);
 }
 
 SymMembership

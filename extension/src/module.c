@@ -15,7 +15,7 @@
 #include "sym_access.h"
 
 #ifdef PG_MODULE_MAGIC_EXT
-PG_MODULE_MAGIC_EXT(.name = "sym_access",.version = "1.0.0");
+PG_MODULE_MAGIC_EXT(.name = "sym_access",.version = "1.1.0");
 #else
 PG_MODULE_MAGIC;
 #endif

@@ -4,10 +4,11 @@
  *	  Which roles may never be handed out, and who may never receive one.
  *
  * A role is dangerous when it, or any role it belongs to through any chain
- * of memberships, carries a cluster-level attribute or is one of the
- * predefined roles that reach outside the database.  The walk ignores
- * INHERIT and SET options on purpose: what SET ROLE cannot reach today, a
- * later ALTER can make reachable.
+ * of memberships, carries a cluster-level attribute, holds ADMIN OPTION on
+ * any role (its holder could hand that role on and keep it after the
+ * revoke), or is one of the roles below.  The walk ignores INHERIT and SET
+ * options on purpose: what SET ROLE cannot reach today, a later ALTER can
+ * make reachable.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,13 +26,29 @@
 
 #include "sym_access.h"
 
-/* Predefined and extension roles whose membership is never handed out. */
+/*
+ * Roles whose membership is never handed out, looked up by name: those
+ * that do not exist on this server or platform are skipped.
+ */
 static const char *const forbidden_roles[] = {
+	/* reach outside the database */
 	"pg_execute_server_program",
 	"pg_read_server_files",
 	"pg_write_server_files",
-	"pg_create_subscription",	/* PostgreSQL 16+ */
+	"pg_create_subscription",	/* 16+ */
+	/* end other sessions, sym_access's own among them */
 	"pg_signal_backend",
+	/* rewrite the extension's own tables */
+	"pg_write_all_data",
+	/* lock catalogs and the extension's tables, stalling grants and sweeps */
+	"pg_maintain",				/* 17+ */
+	/* managed platforms' administrators */
+	"rds_superuser",
+	"rds_replication",
+	"rds_password",
+	"azure_pg_admin",
+	"cloudsqlsuperuser",
+	/* sym_access itself */
 	SYM_ROLE_GRANTOR,
 	SYM_ROLE_ADMIN,
 	SYM_ROLE_OPERATOR,
@@ -123,6 +140,25 @@ describe_chain(StringInfo why, List *roles, List *parents, int idx)
 	}
 }
 
+/* A role on which roleid holds ADMIN OPTION, or InvalidOid. */
+static Oid
+admin_option_held(Oid roleid)
+{
+	CatCList   *list = SearchSysCacheList1(AUTHMEMMEMROLE, ObjectIdGetDatum(roleid));
+	Oid			found = InvalidOid;
+
+	for (int i = 0; i < list->n_members && !OidIsValid(found); i++)
+	{
+		Form_pg_auth_members form =
+		(Form_pg_auth_members) GETSTRUCT(&list->members[i]->tuple);
+
+		if (form->admin_option)
+			found = form->roleid;
+	}
+	ReleaseSysCacheList(list);
+	return found;
+}
+
 /*
  * Breadth-first walk up the membership graph from roleid.  On a finding,
  * explain it in why and return true.
@@ -139,8 +175,15 @@ sym_role_is_dangerous(Oid roleid, StringInfo why)
 	{
 		Oid			current = list_nth_oid(roles, i);
 		const char *attr = dangerous_attribute(current);
+		Oid			administered = InvalidOid;
 		CatCList   *members;
 
+		if (attr == NULL && !oid_in(current, forbidden, nforbidden))
+		{
+			administered = admin_option_held(current);
+			if (OidIsValid(administered))
+				attr = psprintf("ADMIN OPTION on \"%s\"", role_name(administered));
+		}
 		if (attr != NULL || oid_in(current, forbidden, nforbidden))
 		{
 			if (i == 0)
@@ -154,10 +197,12 @@ sym_role_is_dangerous(Oid roleid, StringInfo why)
 			{
 				appendStringInfo(why, "role \"%s\" is a member of %s\"%s\" (",
 								 role_name(roleid),
-								 attr ? psprintf("%s role ", attr) : "",
+								 attr && !OidIsValid(administered) ? psprintf("%s role ", attr) : "",
 								 role_name(current));
 				describe_chain(why, roles, parents, i);
 				appendStringInfoChar(why, ')');
+				if (OidIsValid(administered))
+					appendStringInfo(why, ", which holds %s", attr);
 			}
 			return true;
 		}
@@ -181,8 +226,9 @@ sym_role_is_dangerous(Oid roleid, StringInfo why)
 
 /*
  * A grantee must be an ordinary login role: not a superuser, not one of the
- * extension's roles or a member of them (a bot), not the caller, and not a
- * role that would make the membership graph circular.
+ * extension's roles or a member of them (a bot), not the caller nor any role
+ * the caller belongs to (the caller would inherit what it grants), and not
+ * a role that would make the membership graph circular.
  */
 bool
 sym_grantee_is_unfit(Oid granteeid, Oid roleid, StringInfo why)
@@ -210,6 +256,10 @@ sym_grantee_is_unfit(Oid granteeid, Oid roleid, StringInfo why)
 		appendStringInfo(why, "role \"%s\" cannot log in (NOLOGIN); grantees must be login roles", name);
 	else if (granteeid == GetSessionUserId() || granteeid == GetOuterUserId())
 		appendStringInfo(why, "user \"%s\" is the caller; the bot cannot grant roles to itself", name);
+	else if (is_member_of_role_nosuper(GetSessionUserId(), granteeid) ||
+			 is_member_of_role_nosuper(GetOuterUserId(), granteeid))
+		appendStringInfo(why, "the caller \"%s\" is a member of \"%s\"; the bot cannot grant roles to itself through a role it belongs to",
+						 role_name(GetSessionUserId()), name);
 	else if (granteeid == roleid)
 		appendStringInfo(why, "a role cannot be granted to itself");
 	else if (is_member_of_role_nosuper(roleid, granteeid))

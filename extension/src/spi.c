@@ -65,3 +65,24 @@ sym_spi_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
 
 	return SPI_execute_plan(plan, values, nulls, read_only, 0);
 }
+
+/*
+ * Column col (1-based, of type oid, never NULL) of the last statement's
+ * result, copied out so that the caller can run other statements while it
+ * walks the list; *n gets the row count.
+ */
+Oid		   *
+sym_spi_oids(int col, uint64 *n)
+{
+	Oid		   *oids = palloc(sizeof(Oid) * (SPI_processed + 1));
+
+	*n = SPI_processed;
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		oids[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+												 SPI_tuptable->tupdesc, col, &isnull));
+	}
+	return oids;
+}

@@ -65,6 +65,10 @@ extern void sym_parse_context(FunctionCallInfo fcinfo, int argno, SymContext *ct
 extern void sym_require_read_committed(const char *fname);
 extern int	sym_interval_cmp(const Interval *a, const Interval *b);
 extern bool sym_interval_positive(const Interval *iv);
+extern bool sym_interval_mixed_signs(const Interval *iv);
+extern double sym_interval_clock_usecs(const Interval *iv, bool longest);
+extern TimestampTz sym_now_plus(const Interval *iv);
+extern TimestampTz sym_now_minus(const Interval *iv);
 extern char *sym_interval_out(const Interval *iv);
 extern char *sym_timestamptz_out(TimestampTz ts);
 
@@ -82,6 +86,7 @@ typedef struct SymMembership
 
 extern void sym_lock_role(Oid roleid, bool exclusive);
 extern void sym_lock_pair(Oid roleid, Oid granteeid);
+extern bool sym_try_lock_pair(Oid roleid, Oid granteeid);
 extern SymMembership sym_membership(Oid roleid, Oid granteeid);
 extern bool sym_grantor_has_admin(Oid roleid);
 extern void sym_grant_membership(Oid roleid, Oid granteeid);
@@ -93,9 +98,13 @@ extern int	sym_terminate_sessions(Oid granteeid);
 /* spi.c */
 extern int	sym_spi_exec(const char *sql, int nargs, Oid *argtypes, Datum *values,
 						 const char *nulls, bool read_only);
+extern Oid *sym_spi_oids(int col, uint64 *n);
 
 /* audit.c */
 extern int64 sym_audit(const SymAudit *a);
+extern void sym_log_line(const char *action, const char *outcome,
+						 const char *role, const char *grantee,
+						 const char *run, const char *tail);
 extern void sym_json_member(StringInfo buf, const char *key, const char *value);
 extern void sym_json_member_int(StringInfo buf, const char *key, int64 value);
 extern void sym_json_member_raw(StringInfo buf, const char *key, const char *json);
@@ -106,8 +115,18 @@ extern Datum sym_result(FunctionCallInfo fcinfo, const char *outcome,
 extern bool sym_purge_in_progress;
 
 /* grant.c: shared by revoke, expire and disallow_role */
+typedef struct SymRevocation
+{
+	const char *outcome;		/* revoked, not_granted */
+	char	   *message;
+	int			terminated;		/* sessions ended */
+	char	   *terminate_error;	/* why ending them failed, or NULL */
+} SymRevocation;
+
 extern bool sym_revoke_and_terminate(Oid roleid, Oid granteeid,
-									 const char **outcome, char **message,
-									 int *terminated);
+									 SymRevocation *r);
+
+/* subxact.c */
+extern ErrorData *sym_try(void (*fn) (void *arg), void *arg);
 
 #endif							/* SYM_ACCESS_H */

@@ -22,6 +22,7 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -31,6 +32,34 @@
 PGDLLEXPORT void sym_access_worker_main(Datum main_arg);
 
 static bool reported_missing = false;
+
+/*
+ * The worker's sessions get the database's settings like any other, and
+ * its owner may set any of these with ALTER DATABASE: a serializable or
+ * read-only default, a tiny timeout or another role would make every sweep
+ * fail.  Pin what a sweep needs, above any such setting.
+ */
+static void
+pin_sweep_settings(void)
+{
+	static const char *const settings[][2] = {
+		{"role", "none"},
+		{"default_transaction_isolation", "read committed"},
+		{"default_transaction_read_only", "off"},
+		{"default_transaction_deferrable", "off"},
+		{"statement_timeout", "0"},
+		{"idle_in_transaction_session_timeout", "0"},
+#if PG_VERSION_NUM >= 170000
+		{"transaction_timeout", "0"},
+#endif
+		/* short: a held lock delays one pair, never the whole sweep */
+		{"lock_timeout", "1s"},
+		{"search_path", "pg_catalog, pg_temp"},
+	};
+
+	for (int i = 0; i < lengthof(settings); i++)
+		SetConfigOption(settings[i][0], settings[i][1], PGC_SUSET, PGC_S_OVERRIDE);
+}
 
 /* One sweep in its own transaction.  Returns memberships revoked, or -1. */
 static int
@@ -96,6 +125,7 @@ sym_access_worker_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(sym_database, NULL, 0);
+	pin_sweep_settings();
 	pgstat_report_appname("sym_access expiry worker");
 	ereport(LOG,
 			(errmsg("sym_access: expiry worker started in database \"%s\", interval %d s",

@@ -6,7 +6,7 @@
 //                parser (@cdktf/hcl2json, the Go parser compiled to WASM); any
 //                syntax error fails.
 //   MODE refs  : per module directory, every var.X, local.X, module.X,
-//                data.T.N and T.N reference resolves to a declaration; every
+//                data.T.N, ephemeral.T.N and T.N reference resolves to a declaration; every
 //                variable has a type and a description, every output a
 //                description; no variable is declared and never used; local
 //                module calls pass only declared inputs and all required ones,
@@ -19,6 +19,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
+import { walk } from './tree.mjs';
 
 const [npmDir, mode, tfDir] = process.argv.slice(2);
 if (!npmDir || !['parse', 'refs'].includes(mode) || !tfDir) {
@@ -30,16 +31,6 @@ const hcl = require('@cdktf/hcl2json');
 
 const problems = [];
 const problem = (file, msg) => problems.push(`${path.relative(process.cwd(), file)}: ${msg}`);
-
-function walk(dir, out = []) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === '.terraform' || e.name.startsWith('.terraform.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
 
 const files = walk(tfDir);
 const tfFiles = files.filter((f) => f.endsWith('.tf'));
@@ -75,13 +66,14 @@ for (const f of tfFiles) {
 }
 
 function declarations(entries) {
-  const d = { vars: new Map(), locals: new Set(), modules: new Map(), resources: new Set(), data: new Set(), outputs: new Set(), providers: new Set(['terraform']) };
+  const d = { vars: new Map(), locals: new Set(), modules: new Map(), resources: new Set(), data: new Set(), ephemeral: new Set(), outputs: new Set(), providers: new Set(['terraform']) };
   for (const { file, json } of entries) {
     for (const [name, blocks] of Object.entries(json.variable || {})) d.vars.set(name, { file, body: blocks[0] });
     for (const block of json.locals || []) for (const k of Object.keys(block)) d.locals.add(k);
     for (const [name, blocks] of Object.entries(json.module || {})) d.modules.set(name, { file, body: blocks[0] });
     for (const [type, byName] of Object.entries(json.resource || {})) for (const n of Object.keys(byName)) d.resources.add(`${type}.${n}`);
     for (const [type, byName] of Object.entries(json.data || {})) for (const n of Object.keys(byName)) d.data.add(`${type}.${n}`);
+    for (const [type, byName] of Object.entries(json.ephemeral || {})) for (const n of Object.keys(byName)) d.ephemeral.add(`${type}.${n}`);
     for (const name of Object.keys(json.output || {})) d.outputs.add(name);
     for (const t of json.terraform || []) for (const rp of t.required_providers || []) for (const p of Object.keys(rp)) d.providers.add(p);
   }
@@ -149,12 +141,16 @@ for (const [dir, entries] of modules) {
         } else if (root === 'module') {
           const m = d.modules.get(a);
           if (!m) problem(file, `module.${a} is not declared`);
-          else if (b !== undefined && isLocalSource(m.body.source)) {
+          // module.x[0] (count/for_each) comes back as module.x.0 with the
+          // attribute cut off: only a plain module.x.output can be checked.
+          else if (b !== undefined && !/^\d+$/.test(b) && isLocalSource(m.body.source)) {
             const target = decls.get(path.resolve(dir, m.body.source));
             if (target && !target.outputs.has(b)) problem(file, `module.${a}.${b}: module ${m.body.source} has no output "${b}"`);
           }
         } else if (root === 'data') {
           if (!d.data.has(`${a}.${b}`)) problem(file, `data.${a}.${b} is not declared`);
+        } else if (root === 'ephemeral') {
+          if (!d.ephemeral.has(`${a}.${b}`)) problem(file, `ephemeral.${a}.${b} is not declared`);
         } else if (BUILTIN_ROOTS.has(root)) {
           // path.module, count.index, each.value, self.x, terraform.workspace
         } else if (root.includes('_') && d.providers.has(root.split('_')[0])) {

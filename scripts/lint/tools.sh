@@ -12,6 +12,11 @@
 #       @cdktf/hcl2json            HCL -> JSON (input of the reference checker)
 #       @cdktf/hcl-tools           hclwrite's formatter (fmt fallback, no terraform)
 #       dockerfile-utils           Dockerfile parser/validator (VS Code's)
+#       @cdktf/provider-aws        generated bindings of the AWS provider: its
+#                                  schema (every argument and block) is
+#                                  extracted into aws-schema.json by
+#                                  scripts/lint/aws-schema.mjs, then the
+#                                  package (~400 MB unpacked) is deleted
 #
 #   scripts/lint/tools.sh CACHE_DIR      prints nothing on success when warm
 #
@@ -91,9 +96,33 @@ npm_fetch() {
 	: >"$stamp"
 }
 
+# The AWS provider version here must be the one terraform/versions.tf pins
+# (the lint's providers-pinned rule compares them): @cdktf/provider-aws 21.22.1
+# is generated from hashicorp/aws 6.25.0.
+aws_bindings=@cdktf/provider-aws@21.22.1
+aws_schema() {
+	local stamp=$cache/stamps/schema-${aws_bindings//[\/@]/_} tmp
+	[ -f "$stamp" ] && [ -f "$cache/aws-schema.json" ] && return 0
+	command -v npm >/dev/null || { say "npm is not installed (needs node + npm)"; return 1; }
+	tmp=$(mktemp -d "$cache/aws-provider.XXXXXX")
+	say "extracting the AWS provider schema from $aws_bindings"
+	if (cd "$tmp" && npm pack --silent "$aws_bindings" >/dev/null) &&
+		tar -xzf "$tmp"/*.tgz -C "$tmp" --wildcards 'package/package.json' 'package/lib/*.js' &&
+		node "$(dirname "$0")/aws-schema.mjs" "$tmp/package/lib" "$cache/aws-schema.json" >&2; then
+		rm -rf "$tmp"
+		mkdir -p "$cache/stamps"
+		: >"$stamp"
+	else
+		rm -rf "$tmp"
+		say "could not extract the AWS provider schema"
+		return 1
+	fi
+}
+
 rc=0
 deb_fetch terraform-config-inspect || rc=1
 deb_fetch docker-compose || rc=1
 deb_fetch cloud-init || rc=1
 npm_fetch || rc=1
+aws_schema || rc=1
 exit "$rc"

@@ -13,6 +13,9 @@
 
 /* statement_timeout when there is no invocation deadline (local mode) */
 #define LOCAL_TIMEOUT_MS 30000
+/* Lambda's longest timeout is 15 minutes: a deadline further away is a broken
+ * header, and statement_timeout (an int of ms) could not even hold some of them. */
+#define MAX_TIMEOUT_MS (15L * 60L * 1000L)
 
 struct db {
 	PGconn *conn;
@@ -315,6 +318,8 @@ db_begin(db_t *db, long long deadline_ms, char **err)
 		*err = xasprintf("only %ld ms left before the invocation deadline; not calling the database", left);
 		return -1;
 	}
+	if (left > MAX_TIMEOUT_MS)
+		left = MAX_TIMEOUT_MS;
 	/* leave time to send the answer back: 1 s, or a third when time is short */
 	db->timeout_ms = left > 3000 ? left - 1000 : left - left / 3;
 

@@ -8,6 +8,7 @@
 #include <cJSON.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,14 @@ duration_from_string(const char *s, char *out, size_t outlen, const char **why)
 		}
 		while (isspace((unsigned char) *p))
 			p++;
+	}
+	/* Each part is below 1e9, but five of them can add up past what an interval
+	 * holds (months and days are int32, the time int64 microseconds), and the
+	 * database would answer the cast with an error instead of a denial. The top
+	 * values stay off PostgreSQL 17's infinity. */
+	if (months >= INT32_MAX || days >= INT32_MAX || secs >= INT64_MAX / 1000000) {
+		*why = "is out of range";
+		return 1;
 	}
 	snprintf(out, outlen, "%lld months %lld days %lld seconds", months, days, secs);
 	return 0;

@@ -47,21 +47,25 @@ http_cleanup(void)
 	global_done = 0;
 }
 
+int
+http_take_body(http_response *r, const char *p, size_t len, size_t max_body)
+{
+	if (len > max_body || r->body.len > max_body - len) {
+		r->body_truncated = 1;
+		return 1;
+	}
+	return buf_append(&r->body, p, len) < 0 ? -1 : 0;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t n, void *ud)
 {
 	sink *s = ud;
-	size_t len = size * n;
+	int rc = http_take_body(s->resp, p, size * n, s->max_body);
 
-	if (s->resp->body.len + len > s->max_body) {
-		s->resp->body_truncated = 1;
-		return 0; /* abort the transfer */
-	}
-	if (buf_append(&s->resp->body, p, len) < 0) {
+	if (rc < 0)
 		s->oom = 1;
-		return 0;
-	}
-	return len;
+	return rc == 0 ? size * n : 0; /* 0 aborts the transfer */
 }
 
 static void
@@ -74,21 +78,22 @@ clear_headers(http_response *r)
 	r->nheaders = 0;
 }
 
-static size_t
-on_header(char *p, size_t size, size_t n, void *ud)
+int
+http_take_header_line(http_response *r, const char *p, size_t len)
 {
-	sink *s = ud;
-	http_response *r = s->resp;
-	size_t len = size * n, nl, vs, ve;
+	size_t nl, vs, ve;
 	const char *colon;
 
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		clear_headers(r); /* a new response (after 100-continue or similar) */
-		return len;
+		return 0;
 	}
+	/* A NUL byte is never valid in a header (RFC 9110), and strndup below would
+	 * stop at it: "Lambda-Runtime-Aws-Request-Id\0junk: x" would pass for the
+	 * request id, "x \0: y" keep a name with a space. Such lines are dropped. */
 	colon = memchr(p, ':', len);
-	if (colon == NULL || r->nheaders >= HTTP_MAX_HEADERS)
-		return len;
+	if (colon == NULL || r->nheaders >= HTTP_MAX_HEADERS || memchr(p, '\0', len) != NULL)
+		return 0;
 	nl = (size_t) (colon - p);
 	while (nl > 0 && isspace((unsigned char) p[nl - 1]))
 		nl--;
@@ -103,11 +108,22 @@ on_header(char *p, size_t size, size_t n, void *ud)
 	if (r->name[r->nheaders] == NULL || r->value[r->nheaders] == NULL) {
 		free(r->name[r->nheaders]);
 		free(r->value[r->nheaders]);
+		return -1;
+	}
+	r->nheaders++;
+	return 0;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *ud)
+{
+	sink *s = ud;
+
+	if (http_take_header_line(s->resp, p, size * n) < 0) {
 		s->oom = 1;
 		return 0;
 	}
-	r->nheaders++;
-	return len;
+	return size * n;
 }
 
 const char *

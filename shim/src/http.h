@@ -23,6 +23,13 @@ typedef struct {
 int http_request(const char *method, const char *url, const char *const *headers,
 		 const char *body, size_t body_len, long timeout_ms, size_t max_body,
 		 http_response *resp, char **err);
+/* The pure halves of the libcurl callbacks, exposed for the fuzz harness.
+ * One header line as libcurl delivers it ("Name: value\r\n"; a status line
+ * "HTTP/..." starts a new response): 0, or -1 when memory ran out. */
+int http_take_header_line(http_response *r, const char *p, size_t len);
+/* One body chunk: 0 kept, 1 over max_body in all (body_truncated set, chunk
+ * dropped), -1 when memory ran out. */
+int http_take_body(http_response *r, const char *p, size_t len, size_t max_body);
 /* Case-insensitive header lookup; NULL when absent. */
 const char *http_header(const http_response *r, const char *name);
 void http_response_free(http_response *r);

@@ -78,13 +78,65 @@ valid_request_id(const char *id)
 	return n > 0 && n <= 128;
 }
 
+/* Milliseconds since the epoch: 1 to 18 digits (no overflow), nothing else;
+ * strtoll took signs, spaces and out-of-range values. 0 when unusable. */
+static long long
+parse_deadline(const char *s)
+{
+	long long v = 0;
+	size_t n = 0;
+
+	for (; s[n]; n++) {
+		if (!isdigit((unsigned char) s[n]) || n >= 18)
+			return 0;
+		v = v * 10 + (s[n] - '0');
+	}
+	return v;
+}
+
+/* X-Ray trace ids ("Root=1-...;Parent=...;Sampled=1") go into the environment
+ * and the logs: printable ASCII only, bounded. */
+static int
+valid_trace_id(const char *t)
+{
+	size_t n = 0;
+
+	for (; t[n]; n++)
+		if (t[n] < 0x21 || t[n] > 0x7e)
+			return 0;
+	return n > 0 && n <= RUNTIME_TRACE_MAX;
+}
+
+int
+runtime_parse_next(const http_response *next, runtime_invocation *inv, const char **why)
+{
+	const char *rid = http_header(next, "Lambda-Runtime-Aws-Request-Id");
+	const char *deadline = http_header(next, "Lambda-Runtime-Deadline-Ms");
+	const char *trace = http_header(next, "Lambda-Runtime-Trace-Id");
+
+	memset(inv, 0, sizeof *inv);
+	if (rid == NULL || !valid_request_id(rid)) {
+		*why = rid ? "an invalid request id" : "no request id";
+		return 1;
+	}
+	inv->request_id = rid;
+	if (deadline != NULL && (inv->deadline_ms = parse_deadline(deadline)) == 0)
+		inv->deadline_ignored = 1;
+	if (trace != NULL && valid_trace_id(trace))
+		inv->trace_id = trace;
+	else if (trace != NULL)
+		inv->trace_ignored = 1;
+	return 0;
+}
+
 /* Returns 0 to continue with the next invocation, or an exit code (> 0). */
 static int
 invoke_once(const char *api, db_t *db, const char *next_url)
 {
 	http_response next;
 	char *err = NULL, *out = NULL, *url = NULL, *id = NULL;
-	const char *rid, *deadline_hdr, *trace;
+	const char *why;
+	runtime_invocation inv;
 	const char *headers[2] = {"Content-Type: application/json", NULL};
 	long long deadline = 0;
 	int has_errors = 0, ret = 0;
@@ -101,31 +153,24 @@ invoke_once(const char *api, db_t *db, const char *next_url)
 		http_response_free(&next);
 		return 1;
 	}
-	rid = http_header(&next, "Lambda-Runtime-Aws-Request-Id");
-	if (rid == NULL || !valid_request_id(rid)) {
-		log_error("the next invocation has %s request id; exiting", rid ? "an invalid" : "no");
+	if (runtime_parse_next(&next, &inv, &why) != 0) {
+		log_error("the next invocation has %s; exiting", why);
 		http_response_free(&next);
 		return 1;
 	}
-	if ((id = strdup(rid)) == NULL) {
+	if ((id = strdup(inv.request_id)) == NULL) {
 		http_response_free(&next);
 		return 1;
 	}
 	log_set_request(id);
-
-	deadline_hdr = http_header(&next, "Lambda-Runtime-Deadline-Ms");
-	if (deadline_hdr != NULL) {
-		char *end;
-
-		deadline = strtoll(deadline_hdr, &end, 10);
-		if (*end != '\0' || deadline <= 0) {
-			log_warn("ignoring an unparseable Lambda-Runtime-Deadline-Ms header");
-			deadline = 0;
-		}
-	}
-	trace = http_header(&next, "Lambda-Runtime-Trace-Id");
-	if (trace != NULL)
-		setenv("_X_AMZN_TRACE_ID", trace, 1);
+	if (inv.deadline_ignored)
+		log_warn("ignoring an unparseable Lambda-Runtime-Deadline-Ms header");
+	if (inv.trace_ignored)
+		log_warn("ignoring a Lambda-Runtime-Trace-Id header that is not printable ASCII of at most %d bytes",
+			 RUNTIME_TRACE_MAX);
+	deadline = inv.deadline_ms;
+	if (inv.trace_id != NULL)
+		setenv("_X_AMZN_TRACE_ID", inv.trace_id, 1);
 	else
 		unsetenv("_X_AMZN_TRACE_ID");
 

@@ -9,6 +9,27 @@
 #include <string.h>
 
 int
+secrets_parse_answer(const char *body, size_t len, char **value, const char **why)
+{
+	cJSON *doc = cJSON_ParseWithLength(body, len);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "Parameter"), "Value");
+	int ret = 1;
+
+	*value = NULL;
+	*why = NULL;
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+		*why = "no Parameter.Value";
+	else if ((*value = strdup(v->valuestring)) == NULL)
+		ret = -1;
+	else
+		ret = 0;
+	if (cJSON_IsString(v))
+		explicit_bzero(v->valuestring, strlen(v->valuestring));
+	cJSON_Delete(doc);
+	return ret;
+}
+
+int
 secrets_get_parameter(const char *name, long timeout_ms, char **value, char **err)
 {
 	const char *token = getenv("AWS_SESSION_TOKEN");
@@ -17,8 +38,7 @@ secrets_get_parameter(const char *name, long timeout_ms, char **value, char **er
 	char *url = NULL, *enc = NULL, *hdr = NULL, *herr = NULL;
 	const char *headers[2];
 	http_response resp;
-	cJSON *doc = NULL;
-	const cJSON *v;
+	const char *why;
 	int ret = -1;
 
 	*value = NULL;
@@ -52,24 +72,22 @@ secrets_get_parameter(const char *name, long timeout_ms, char **value, char **er
 				 resp.status, name);
 		goto out_resp;
 	}
-	doc = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
-	v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "Parameter"), "Value");
-	if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
-		*err = xasprintf("the Parameters and Secrets extension gave no Parameter.Value for %s", name);
+	switch (secrets_parse_answer(resp.body.data ? resp.body.data : "", resp.body.len, value, &why)) {
+	case 0:
+		break;
+	case 1:
+		*err = xasprintf("the Parameters and Secrets extension gave %s for %s", why, name);
 		goto out_resp;
-	}
-	if ((*value = strdup(v->valuestring)) == NULL) {
+	default:
 		*err = strdup("out of memory");
 		goto out_resp;
 	}
-	explicit_bzero(v->valuestring, strlen(v->valuestring));
 	ret = 0;
 out_resp:
 	if (resp.body.data)
 		explicit_bzero(resp.body.data, resp.body.len);
 	http_response_free(&resp);
 out:
-	cJSON_Delete(doc);
 	free(url);
 	free(enc);
 	free_secret(hdr);

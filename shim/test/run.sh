@@ -389,6 +389,7 @@ print(json.dumps({"invocations": [
     {"id": "req-3", "event": de, "header_case": "canonical", "deadline_in_ms": 20000},
     {"id": "req-4", "raw": "{not json", "deadline_in_ms": 20000},
     {"id": "req-5", "event": esc, "deadline_in_ms": 150},
+    {"id": "req-6", "event": de, "deadline_in_ms": 10**15, "trace": "Root=1 not a trace id"},
 ], "when_done": 500}))
 PY
 start_peer "$tmp/script1.json"
@@ -400,21 +401,21 @@ cat "$tmp/l1.err" >>"$allerr"
 stop_peer
 check "exits 1 when next answers 500" test "$rc" = 1
 check "exits promptly after the 500 (${elapsed}s)" test "$elapsed" -le 15
-check "five responses, no error posts" pq 'sum(e["kind"]=="response" for e in log)==5 and not any(e["kind"]=="error" for e in log)'
-check "responses posted to each request id in order" pq '[e["id"] for e in log if e["kind"]=="response"]==["req-1","req-2","req-3","req-4","req-5"]'
+check "six responses, no error posts" pq 'sum(e["kind"]=="response" for e in log)==6 and not any(e["kind"]=="error" for e in log)'
+check "responses posted to each request id in order" pq '[e["id"] for e in log if e["kind"]=="response"]==["req-1","req-2","req-3","req-4","req-5","req-6"]'
 check "responses carry Content-Type application/json" pq 'all(e["headers"].get("content-type")=="application/json" for e in log if e["kind"]=="response")'
 check "req-1 (lower-case headers): granted" test "$(resp req-1 'd["body"]["outcome"]')" = granted
 check "req-2 (upper-case headers): extended" test "$(resp req-2 'd["body"]["outcome"]')" = extended
 check "req-3: revoked" test "$(resp req-3 'd["body"]["outcome"], d["body"]["username"]')" = "('revoked', 'sym_user')"
 check "req-4 (not JSON): errors[] in a normal response" bash -c "grep -q 'not valid JSON' <<<'$(resp req-4 'd["errors"][0]')'"
 check "req-5 (150 ms left): refused before the database" bash -c "grep -q 'before the invocation deadline' <<<'$(resp req-5 'd["errors"][0]')'"
-check "one connection served every invocation (same backend pid)" test "$(q "SELECT count(DISTINCT backend_pid) FROM sym_access.audit WHERE run_srn = '$LRUN'")/$(q "SELECT count(*) FROM sym_access.audit WHERE run_srn = '$LRUN'")" = 1/3
+check "one connection served every invocation (same backend pid)" test "$(q "SELECT count(DISTINCT backend_pid) FROM sym_access.audit WHERE run_srn = '$LRUN'")/$(q "SELECT count(*) FROM sym_access.audit WHERE run_srn = '$LRUN'")" = 1/4
 check "logs are JSON lines with the request id" python3 -c '
 import json,sys
 ids=set()
 for l in open(sys.argv[1]):
     o=json.loads(l); assert o["level"] and o["message"]; ids.add(o.get("requestId"))
-assert {"req-1","req-2","req-3","req-4","req-5"} <= ids' "$tmp/l1.err"
+assert {"req-1","req-2","req-3","req-4","req-5","req-6"} <= ids' "$tmp/l1.err"
 check "deadline drives statement_timeout (below 20 s, above 17 s)" python3 -c '
 import json,re,sys
 for l in open(sys.argv[1]):
@@ -424,7 +425,15 @@ for l in open(sys.argv[1]):
         sys.exit(0 if 17000 < int(m.group(1)) < 20000 else 1)
 sys.exit(1)' "$tmp/l1.err"
 check "_X_AMZN_TRACE_ID set from the trace header" grep -q '_X_AMZN_TRACE_ID=Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1' "$tmp/l1.err"
-check "one next call per invocation plus the final one (6)" pq 'sum(e["kind"]=="next" for e in log)==6'
+check "req-6 (deadline 10^15 ms away): answered, not a database error" test "$(resp req-6 'd["body"]["outcome"], d["errors"]')" = "('not_granted', [])"
+check "req-6: statement_timeout capped at Lambda's 15 minutes less 1 s" python3 -c '
+import json,sys
+sys.exit(0 if any(json.loads(l).get("requestId")=="req-6" and "statement_timeout set to 899000 ms" in json.loads(l)["message"] for l in open(sys.argv[1])) else 1)' "$tmp/l1.err"
+check "req-6: a trace id with spaces is ignored, not exported" python3 -c '
+import json,sys
+m=[json.loads(l)["message"] for l in open(sys.argv[1]) if json.loads(l).get("requestId")=="req-6"]
+sys.exit(0 if any("ignoring a Lambda-Runtime-Trace-Id" in x for x in m) and any("_X_AMZN_TRACE_ID=(none)" in x for x in m) else 1)' "$tmp/l1.err"
+check "one next call per invocation plus the final one (7)" pq 'sum(e["kind"]=="next" for e in log)==7'
 
 section "Lambda mode: database restart between two invocations"
 RRUN=test:run:restart

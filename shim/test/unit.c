@@ -120,8 +120,14 @@ test_durations(void)
 		{"1d", "0 months 1 days 0 seconds"},    {"3mo", "3 months 0 days 0 seconds"},
 		{"1h30m", "0 months 0 days 5400 seconds"}, {" 2H ", "0 months 0 days 7200 seconds"},
 		{"1mo 2d", "1 months 2 days 0 seconds"},
+		/* the largest sums an interval holds (the fuzzer's overflow cases, below) */
+		{"999999999mo999999999mo", "1999999998 months 0 days 0 seconds"},
+		{"999999999h999999999h", "0 months 0 days 7199999992800 seconds"},
 	};
-	const char *bad[] = {"", "  ", "abc", "h", "5x", "-5m", "1.5h", "1234567890s", "1s2s3s4s5s6s", "30 s x"};
+	const char *bad[] = {"", "  ", "abc", "h", "5x", "-5m", "1.5h", "1234567890s", "1s2s3s4s5s6s", "30 s x",
+			     /* sums past an interval's fields (found by shim/fuzz) */
+			     "999999999mo999999999mo999999999mo", "999999999d999999999d999999999d",
+			     "999999999h999999999h999999999h"};
 
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		char name[64];

@@ -22,18 +22,23 @@ module "sym_access" {
     host    = var.db_host
     name    = "app"
     user    = "sym_bot"
-    pass    = var.bot_password
     sslmode = "verify-full"
   }
+  # The CA that signed the server's certificate (verify-full checks db_host
+  # against it).
+  db_ca_cert_pem     = file(var.db_ca_cert_file)
   subnet_ids         = var.subnet_ids
   security_group_ids = var.security_group_ids
 
-  # The password is rotated with `aws ssm put-parameter --overwrite` after the
-  # first apply; Terraform keeps its hands off the value.
-  ignore_password_changes = true
+  # Write-only: sent to SSM on the first apply (and when the version is
+  # bumped), never kept in the state. Rotate with
+  # `aws ssm put-parameter --overwrite` in between.
+  db_password         = var.bot_password
+  db_password_version = 1
 
+  approvers          = var.approvers
   slack_workspace_id = var.slack_workspace_id
-  approval_channel   = "#db-access"
+  approval_channel   = "#db-access" # a private channel
   duration_choices   = ["15m", "1h", "8h"]
 
   tags = { Project = "sym-access", Environment = "prod" }

@@ -20,9 +20,20 @@ variable "db_host" {
 }
 
 variable "bot_password" {
-  description = "Password of the sym_bot login (CREATE ROLE sym_bot LOGIN PASSWORD ...; GRANT sym_access_operator TO sym_bot)."
+  description = "Password of the sym_bot login (CREATE ROLE sym_bot LOGIN PASSWORD ...; GRANT sym_access_operator TO sym_bot). Ephemeral: pass it as TF_VAR_bot_password; it is in neither the plan nor the state."
   type        = string
   sensitive   = true
+  ephemeral   = true
+}
+
+variable "db_ca_cert_file" {
+  description = "PEM file of the CA that signed the PostgreSQL server's certificate."
+  type        = string
+}
+
+variable "approvers" {
+  description = "E-mails of the people who may approve access requests."
+  type        = list(string)
 }
 
 variable "subnet_ids" {

@@ -1,4 +1,4 @@
-# A throw-away sandbox: VPC, NAT gateway, and an EC2 instance running PostgreSQL 15
+# A throw-away sandbox: a VPC without internet route, and an EC2 instance running PostgreSQL 15
 # with sym_access built from this repository, the roles below, the sym_bot login
 # and one login per requester. `terraform destroy` removes all of it.
 
@@ -19,6 +19,7 @@ module "sym_access" {
     { name = "readonly", label = "Read Only" },
   ]
   sandbox_db_users = var.requesters
+  approvers        = var.approvers
 
   slack_workspace_id   = var.slack_workspace_id
   sym_environment_name = "sandbox"

@@ -12,3 +12,8 @@ output "lambda_function_name" {
   description = "The Lambda shim; its logs are in /aws/lambda/NAME."
   value       = module.sym_access.lambda_function_name
 }
+
+output "tunnel_policy_arn" {
+  description = "Attach this IAM policy to the people who use the sandbox (port forwarding only)."
+  value       = module.sym_access.sandbox_tunnel_policy_arn
+}

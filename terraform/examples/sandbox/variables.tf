@@ -19,3 +19,8 @@ variable "requesters" {
   type        = list(string)
   default     = []
 }
+
+variable "approvers" {
+  description = "E-mails of the people who may approve access requests."
+  type        = list(string)
+}

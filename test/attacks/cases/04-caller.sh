@@ -18,7 +18,7 @@ setup "CREATE ROLE ${P}_l1 LOGIN; CREATE ROLE ${P}_l2 NOLOGIN; CREATE ROLE ${P}_
 setup "CREATE ROLE \"${P}_Bot Alias\" LOGIN; GRANT \"${P}_Bot Alias\" TO $BOT"
 setup "CREATE ROLE ${P}_bot2 LOGIN IN ROLE sym_access_operator"
 setup "CREATE ROLE ${P}_opm NOLOGIN IN ROLE sym_access_operator; CREATE ROLE ${P}_opchain LOGIN IN ROLE ${P}_opm"
-setup "CREATE ROLE ${P}_noinh LOGIN; GRANT ${P}_noinh TO $BOT; ALTER ROLE $BOT NOINHERIT"
+setup "CREATE ROLE ${P}_noinh LOGIN; GRANT ${P}_noinh TO $BOT"
 
 try_grant() { # actor, grantee text (already SQL-quoted), who must not gain the role
 	local actor=$1 grantee=$2
@@ -56,10 +56,15 @@ PUBLIC in upper case|'PUBLIC'|
 EOS
 setup "ALTER ROLE $BOT INHERIT"
 
+# A NOINHERIT bot reaches grant() only through SET ROLE; the session user
+# is still the bot, a member of the grantee.
 attack "caller/bot/grant to a role it is a member of while the bot is NOINHERIT"
 setup "ALTER ROLE $BOT NOINHERIT"
-try_grant "$BOT" "'${P}_noinh'" "${P}_noinh"
+fresh_target
+out=$(as "$BOT" -c "SET ROLE sym_access_operator" -c "SELECT outcome FROM sym_access.grant('$CR4', '${P}_noinh', '1 hour')")
 setup "ALTER ROLE $BOT INHERIT"
+want_eq "$out" denied "outcome"
+want "NOT pg_has_role('${P}_noinh', '$CR4', 'MEMBER')" "${P}_noinh gained the role"
 verdict
 
 attack "caller/bot/grant through SET ROLE to a role it is a member of (session user still the bot)"

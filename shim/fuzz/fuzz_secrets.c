@@ -1,0 +1,36 @@
+#define _GNU_SOURCE
+/* Harness: the AWS Parameters and Secrets extension's JSON answer ->
+ * secrets_parse_answer() -> the database password.
+ * Properties: no crash, leak or UB; a value is returned exactly when the answer
+ * is a JSON object whose Parameter.Value is a non-empty string, and it is that
+ * string. */
+#include "fuzz.h"
+
+#include "secrets.h"
+#include "util.h"
+
+#include <cJSON.h>
+#include <string.h>
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *value = NULL;
+	const char *why = NULL;
+	int rc = secrets_parse_answer((const char *) data, size, &value, &why);
+	cJSON *doc = cJSON_ParseWithLength((const char *) data, size);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "Parameter"), "Value");
+	int expected = cJSON_IsString(v) && v->valuestring[0] != '\0';
+
+	require(rc == 0 || rc == 1);
+	require(rc == (expected ? 0 : 1));
+	if (rc == 0) {
+		require(why == NULL && value != NULL && strcmp(value, v->valuestring) == 0);
+		free_secret(value);
+	} else {
+		require(value == NULL && why != NULL);
+		require(!expected);
+	}
+	cJSON_Delete(doc);
+	return 0;
+}
