@@ -46,7 +46,7 @@ cleanup() {
 	# roles: a few passes (memberships granted by one to another)
 	for _ in 1 2 3; do
 		while IFS= read -r r; do
-			psql -X -q -d postgres -v r="$r" -c 'DROP ROLE IF EXISTS :"r"' >/dev/null 2>&1
+			psql -X -q -d postgres -v r="$r" <<<'DROP ROLE IF EXISTS :"r"' >/dev/null 2>&1
 		done < <(psql -X -At -d postgres -c "SELECT rolname FROM pg_roles WHERE rolname LIKE '${P}%' OR rolname IN (SELECT unnest(string_to_array('${CREATED_PLATFORM_ROLES:-}', ',')))")
 	done
 	if [ "$ext_roles_before" = 0 ]; then
