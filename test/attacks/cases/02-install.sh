@@ -26,6 +26,8 @@ RESET ROLE;
 SELECT * FROM sym_access.active_grants;
 SELECT sym_access.disallow_role('$3');
 SQL
+	want "(SELECT count(*) FROM sym_access.audit WHERE grantee = '$2' AND outcome IN ('granted', 'revoked')) >= 3" \
+		"the exercise did not run (no grant/expire/revoke audited): $(last_error)"
 }
 
 # --- after install, in the main cluster: the database owner --------------

@@ -20,30 +20,30 @@ bounded_expire() {
 	want_eq "$(last_error)" "" "expire() under statement_timeout 5 s (took ${elapsed_ms} ms)"
 }
 
+# held_pair NAME HELD OTHER SQL: two due grants; the bot's session NAME runs
+# SQL (on HELD's pair) and keeps its transaction open; expire() must return
+# and still revoke OTHER.
+held_pair() {
+	local name=$1 held=$2 other=$3 sql=$4
+	sgrant "$held" "1 second" "$held"
+	sgrant "$other" "1 second" "$other"
+	sleep 1.2
+	open_session "$name" "$BOT"
+	say "$name" "BEGIN; $sql"
+	wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND state = 'idle in transaction'" 1 10 || reason "the holding session did not start"
+	bounded_expire
+	want "$(not_member "$other" "$S")" "the other due grant was not revoked"
+	judge_preds
+	say "$name" "ROLLBACK;"
+	close_session "$name"
+}
+
 attack "sweep/bot/a pair held by an open revoke does not stall expire()"
-sgrant "${P}_sg1" "1 second" s1
-sgrant "${P}_sg2" "1 second" s2
-sleep 1.2
-open_session hold "$BOT"
-say hold "BEGIN; SELECT outcome FROM sym_access.revoke('$S', '${P}_sg1', '{\"run_srn\": \"s1\"}');"
-wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND state = 'idle in transaction'" 1 10 || reason "the holding session did not start"
-bounded_expire
-want "$(not_member "${P}_sg2" "$S")" "the other due grant was not revoked"
-say hold "ROLLBACK;"
-close_session hold
+held_pair hold "${P}_sg1" "${P}_sg2" "SELECT outcome FROM sym_access.revoke('$S', '${P}_sg1', '{\"run_srn\": \"${P}_sg1\"}');"
 verdict
 
 attack "sweep/bot/a pair held by an open grant of another run does not stall expire()"
-sgrant "${P}_sg3" "1 second" s3
-sgrant "${P}_sg4" "1 second" s4
-sleep 1.2
-open_session hold2 "$BOT"
-say hold2 "BEGIN; SELECT outcome FROM sym_access.grant('$S', '${P}_sg3', '1 hour', '{\"run_srn\": \"s3-other\"}');"
-wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND state = 'idle in transaction'" 1 10 || reason "the holding session did not start"
-bounded_expire
-want "$(not_member "${P}_sg4" "$S")" "the other due grant was not revoked"
-say hold2 "ROLLBACK;"
-close_session hold2
+held_pair hold2 "${P}_sg3" "${P}_sg4" "SELECT outcome FROM sym_access.grant('$S', '${P}_sg3', '1 hour', '{\"run_srn\": \"s3-other\"}');"
 verdict
 
 attack "sweep/bot/the skipped pair is revoked by the next sweep once released"
