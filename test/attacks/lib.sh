@@ -124,6 +124,15 @@ role_exists() { [ "$(su -c "SELECT count(*) FROM pg_roles WHERE rolname = '$1'")
 
 # A snapshot of a table, to compare before and after an attack.
 snap() { su -c "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM $1 t"; }
+# One snapshot of the extension's four tables (row counts and contents).
+EXT_TABLES="sym_access.allowed_role sym_access.user_map sym_access.active_grant sym_access.audit"
+snap_tables() {
+	local t sql=''
+	for t in $EXT_TABLES; do
+		sql+="${sql:+ || ' ' || }(SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM $t t)"
+	done
+	su -c "SELECT $sql"
+}
 # A snapshot of every membership in the cluster.
 memberships() { su -c "SELECT md5(coalesce(string_agg(roleid || ':' || member || ':' || admin_option, ',' ORDER BY roleid, member, admin_option), '')) FROM pg_auth_members"; }
 

@@ -4,7 +4,7 @@
 # user) and FAILs when the attack succeeds — a membership, a privilege, a
 # changed row, a stalled or failed sweep, a missing SQLSTATE.
 #
-#   test/attacks/run.sh [PATTERN]    cases whose file name matches PATTERN
+#   test/attacks/run.sh [REGEX]    only the case files whose name matches REGEX
 #
 # Uses the cluster in the environment (PGHOST, PGPORT, PGUSER=postgres;
 # `. DIR/env` after test/cluster.sh start DIR), with its own database and
@@ -33,6 +33,7 @@ PGV=$(psql -X -At -d postgres -c 'SHOW server_version_num') || { echo "attacks: 
 ext_roles_before=$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'sym\\_access\\_%'")
 
 cleanup() {
+	[ -z "${KEEP_EXTRA_LOG:-}" ] || cp "$T/extra/server.log" /tmp/attacks-extra.log 2>/dev/null
 	local r
 	set +e
 	use_main
@@ -45,7 +46,7 @@ cleanup() {
 	# roles: a few passes (memberships granted by one to another)
 	for _ in 1 2 3; do
 		while IFS= read -r r; do
-			psql -X -q -d postgres -v r="$r" -c 'DROP ROLE IF EXISTS :"r"' >/dev/null 2>&1
+			psql -X -q -d postgres -v r="$r" <<<'DROP ROLE IF EXISTS :"r"' >/dev/null 2>&1
 		done < <(psql -X -At -d postgres -c "SELECT rolname FROM pg_roles WHERE rolname LIKE '${P}%' OR rolname IN (SELECT unnest(string_to_array('${CREATED_PLATFORM_ROLES:-}', ',')))")
 	done
 	if [ "$ext_roles_before" = 0 ]; then
@@ -80,7 +81,7 @@ export BOT ADMIN OWNER CR R G
 
 echo "attack suite: PostgreSQL $PGV, database $DB, prefix $P"
 for f in "$here"/cases/*.sh; do
-	case "$(basename "$f")" in *"$only"*) ;; *) continue ;; esac
+	[[ $(basename "$f") =~ $only ]] || continue
 	echo "--- $(basename "$f" .sh)"
 	started=$SECONDS
 	# shellcheck source=/dev/null

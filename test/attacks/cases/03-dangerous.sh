@@ -118,3 +118,12 @@ done <<'EOS'
 170000|member of pg_maintain|GRANT pg_maintain TO @
 150000|member of sym_access_operator|GRANT sym_access_operator TO @
 EOS
+
+# Leave the extension's roles as they were: a member of sym_access_grantor
+# would (rightly) stop any later CREATE EXTENSION in this cluster.
+setup "DO \$\$DECLARE r record; BEGIN
+	FOR r IN SELECT m.roleid::regrole AS role, m.member::regrole AS member FROM pg_auth_members m
+	          JOIN pg_roles x ON x.oid = m.member
+	         WHERE x.rolname LIKE '${P}%' AND m.roleid IN ('sym_access_grantor'::regrole, 'sym_access_admin'::regrole, 'sym_access_operator'::regrole)
+	           AND x.rolname NOT IN ('$BOT', '$ADMIN')
+	LOOP EXECUTE format('REVOKE %s FROM %s', r.role, r.member); END LOOP; END\$\$"

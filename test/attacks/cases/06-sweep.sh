@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2034 # DBNAME is read by lib.sh
+# shellcheck disable=SC2034,SC2154 # DBNAME is read by lib.sh; root comes from run.sh
 # 6. The sweep cannot be stalled: expire() skips a (role, grantee) pair
 # that another transaction holds, one failing pair never stops the others,
 # and the worker's sweep survives the database owner's session defaults.
@@ -20,30 +20,30 @@ bounded_expire() {
 	want_eq "$(last_error)" "" "expire() under statement_timeout 5 s (took ${elapsed_ms} ms)"
 }
 
+# held_pair NAME HELD OTHER SQL: two due grants; the bot's session NAME runs
+# SQL (on HELD's pair) and keeps its transaction open; expire() must return
+# and still revoke OTHER.
+held_pair() {
+	local name=$1 held=$2 other=$3 sql=$4
+	sgrant "$held" "1 second" "$held"
+	sgrant "$other" "1 second" "$other"
+	sleep 1.2
+	open_session "$name" "$BOT"
+	say "$name" "BEGIN; $sql"
+	wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND state = 'idle in transaction'" 1 10 || reason "the holding session did not start"
+	bounded_expire
+	want "$(not_member "$other" "$S")" "the other due grant was not revoked"
+	judge_preds
+	say "$name" "ROLLBACK;"
+	close_session "$name"
+}
+
 attack "sweep/bot/a pair held by an open revoke does not stall expire()"
-sgrant "${P}_sg1" "1 second" s1
-sgrant "${P}_sg2" "1 second" s2
-sleep 1.2
-open_session hold "$BOT"
-say hold "BEGIN; SELECT outcome FROM sym_access.revoke('$S', '${P}_sg1', '{\"run_srn\": \"s1\"}');"
-wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND state = 'idle in transaction'" 1 10 || reason "the holding session did not start"
-bounded_expire
-want "$(not_member "${P}_sg2" "$S")" "the other due grant was not revoked"
-say hold "ROLLBACK;"
-close_session hold
+held_pair hold "${P}_sg1" "${P}_sg2" "SELECT outcome FROM sym_access.revoke('$S', '${P}_sg1', '{\"run_srn\": \"${P}_sg1\"}');"
 verdict
 
 attack "sweep/bot/a pair held by an open grant of another run does not stall expire()"
-sgrant "${P}_sg3" "1 second" s3
-sgrant "${P}_sg4" "1 second" s4
-sleep 1.2
-open_session hold2 "$BOT"
-say hold2 "BEGIN; SELECT outcome FROM sym_access.grant('$S', '${P}_sg3', '1 hour', '{\"run_srn\": \"s3-other\"}');"
-wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND state = 'idle in transaction'" 1 10 || reason "the holding session did not start"
-bounded_expire
-want "$(not_member "${P}_sg4" "$S")" "the other due grant was not revoked"
-say hold2 "ROLLBACK;"
-close_session hold2
+held_pair hold2 "${P}_sg3" "${P}_sg4" "SELECT outcome FROM sym_access.grant('$S', '${P}_sg3', '1 hour', '{\"run_srn\": \"s3-other\"}');"
 verdict
 
 attack "sweep/bot/the skipped pair is revoked by the next sweep once released"
@@ -113,30 +113,56 @@ CREATE EXTENSION sym_access;
 GRANT sym_access_operator TO ${P}_wbot;
 SELECT sym_access.allow_role('${P}_wr');
 SQL
-worker_sweeps() { # attack name, database-level setting by the owner, grantee
-	attack "$1"
-	as "$WO" -c "SET default_transaction_read_only = off" -c "ALTER DATABASE ${P}_w SET $2" >/dev/null
-	want_eq "$(last_error)" "" "the owner's ALTER DATABASE"
-	# the worker reconnects only at restart; a restart is what a real
-	# deployment sees the next time anyway
-	psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'sym_access expiry worker'" >/dev/null
-	as "${P}_wbot" -c "SELECT sym_access.grant('${P}_wr', '$3', '1 second')" >/dev/null
-	wait_for "SELECT pg_has_role('$3', '${P}_wr', 'MEMBER')" f 30 || reason "the worker did not revoke the expired grant within 30 s"
-	[ -n "${4:-}" ] || PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=off" su -c "ALTER DATABASE ${P}_w RESET ALL" >/dev/null
-	verdict
+# The worker reads the database's defaults when it connects: restart the
+# server (as any maintenance would) after the owner's ALTER DATABASE.
+restart_extra() {
+	"$root/test/cluster.sh" restart "$EXTRA" >/dev/null 2>&1 || reason "the second cluster did not restart"
 }
-worker_sweeps "sweep/dbowner/worker sweeps with default_transaction_isolation = serializable" "default_transaction_isolation = 'serializable'" "${P}_wg1"
-worker_sweeps "sweep/dbowner/worker sweeps with default_transaction_read_only = on" "default_transaction_read_only = on" "${P}_wg2"
-as "$WO" -c "ALTER DATABASE ${P}_w SET default_transaction_isolation = 'serializable'" -c "ALTER DATABASE ${P}_w SET default_transaction_read_only = on" >/dev/null
-worker_sweeps "sweep/dbowner/worker sweeps with serializable, read-only and deferrable together" "default_transaction_deferrable = on" "${P}_wg3" keep
-PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=off" su -c "ALTER DATABASE ${P}_w RESET ALL" >/dev/null
+# A 2-second grant from a bot session that overrides the owner's defaults
+# (the bot is not under attack here), then the worker must revoke it.
+worker_revokes() { # grantee
+	out=$(PGOPTIONS="$PGOPTIONS -c default_transaction_isolation=read\\ committed -c default_transaction_read_only=off -c default_transaction_deferrable=off" \
+		as "${P}_wbot" -c "SELECT outcome FROM sym_access.grant('${P}_wr', '$1', '2 seconds')")
+	want_eq "$out" granted "the set-up grant"
+	wait_for "SELECT pg_has_role('$1', '${P}_wr', 'MEMBER')" f 30 || reason "the worker did not revoke the expired grant within 30 s"
+}
+owner_sets() { # the database owner's ALTER DATABASE ... SET, one per argument
+	local s
+	for s in "$@"; do
+		as "$WO" -c "SET default_transaction_read_only = off" -c "ALTER DATABASE ${P}_w SET $s" >/dev/null
+		want_eq "$(last_error)" "" "the owner's ALTER DATABASE SET $s"
+	done
+}
+reset_db() { PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=off" su -c "ALTER DATABASE ${P}_w RESET ALL" >/dev/null; }
+
+attack "sweep/dbowner/worker sweeps with default_transaction_isolation = serializable"
+owner_sets "default_transaction_isolation = 'serializable'"
+restart_extra
+worker_revokes "${P}_wg1"
+reset_db
+verdict
+
+attack "sweep/dbowner/worker sweeps with default_transaction_read_only = on"
+owner_sets "default_transaction_read_only = on"
+restart_extra
+worker_revokes "${P}_wg2"
+reset_db
+verdict
+
+attack "sweep/dbowner/worker sweeps with serializable, read-only, deferrable and lock_timeout together"
+owner_sets "default_transaction_isolation = 'serializable'" "default_transaction_read_only = on" \
+	"default_transaction_deferrable = on" "lock_timeout = '1ms'"
+restart_extra
+worker_revokes "${P}_wg3"
+reset_db
+verdict
 
 attack "sweep/dbowner/worker with the owner's search_path = public and planted operators never runs them"
 plant public "$WO"
-as "$WO" -c "ALTER DATABASE ${P}_w SET search_path = public, pg_catalog" >/dev/null
-psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'sym_access expiry worker'" >/dev/null
-as "${P}_wbot" -c "SELECT sym_access.grant('${P}_wr', '${P}_wg4', '1 second')" >/dev/null
-wait_for "SELECT pg_has_role('${P}_wg4', '${P}_wr', 'MEMBER')" f 30 || reason "the worker did not revoke the expired grant within 30 s"
+owner_sets "search_path = public, pg_catalog"
+restart_extra
+worker_revokes "${P}_wg4"
 planted_never_ran "$WO"
+reset_db
 verdict
 use_main

@@ -98,11 +98,11 @@ CS=${P}_cs
 setup "CREATE ROLE $CS NOLOGIN; CREATE ROLE ${P}_csg LOGIN; SELECT sym_access.allow_role('$CS')"
 pids=()
 for i in 1 2 3 4 5 6; do
-	psql -X -At -q -U "$BOT" -d "$DB" -c "SELECT outcome FROM sym_access.grant('$CS', '${P}_csg', '1 hour', '{\"run_srn\": \"same\"}')" >"$T/cs$i.out" 2>&1 &
+	psql -X -At -q -U "$BOT" -d "$DB" -c "SELECT outcome FROM sym_access.grant('$CS', '${P}_csg', '1 hour', '{\"run_srn\": \"same\"}')" >"$T/csame$i.out" 2>&1 &
 	pids+=($!)
 done
 for p in "${pids[@]}"; do timeout 60 tail --pid="$p" -f /dev/null; done
-want_eq "$(cat "$T"/cs*.out | sort | uniq -c | sed 's/^ *//' | sort | tr '\n' ' ')" "1 granted 5 extended " "outcomes"
+want_eq "$(cat "$T"/csame*.out | sort | uniq -c | sed 's/^ *//' | sort | tr '\n' ' ')" "1 granted 5 extended " "outcomes"
 want "(SELECT count(*) FROM sym_access.active_grant WHERE role = '$CS'::regrole) = 1" "not exactly one active row"
 want "(SELECT count(*) FROM pg_auth_members WHERE roleid = '$CS'::regrole AND NOT admin_option) = 1" "not exactly one membership"
 verdict

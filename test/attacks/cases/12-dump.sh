@@ -6,14 +6,6 @@
 
 setup "CREATE ROLE ${P}_dmr NOLOGIN; CREATE ROLE ${P}_dmg LOGIN; SELECT sym_access.allow_role('${P}_dmr')"
 as "$BOT" -c "SELECT sym_access.grant('${P}_dmr', '${P}_dmg', '1 hour', '{\"run_srn\": \"dump\"}')" >/dev/null
-tabs="sym_access.allowed_role sym_access.user_map sym_access.active_grant sym_access.audit"
-snap_tables() {
-	local t sql=''
-	for t in $tabs; do
-		sql+="${sql:+ || ' ' || }(SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM $t t)"
-	done
-	su -c "SELECT $sql"
-}
 
 attack "dump/superuser/pg_dump and pg_restore keep policy and trail, change no membership"
 before_tables=$(snap_tables)
