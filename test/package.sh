@@ -216,7 +216,14 @@ ext_install() { # ext_install DEB...: apt-get install ./... inside the root
 	for d in "$@"; do
 		cp "$d" "$croot/tmp/debs/" && args+=("/tmp/debs/$(basename "$d")")
 	done
-	apt_in_root install "${args[@]}" >"$out/apt.log" 2>&1 || { tail -n 30 "$out/apt.log"; return 1; }
+	# The root's package lists date from its caching: when the mirror has moved
+	# on since (a security update replaced a version), fetch them and try again.
+	if ! apt_in_root install "${args[@]}" >"$out/apt.log" 2>&1; then
+		if ! { apt_in_root update && apt_in_root install "${args[@]}"; } >>"$out/apt.log" 2>&1; then
+			tail -n 30 "$out/apt.log"
+			return 1
+		fi
+	fi
 	echo "installed: $(grep -c '^Setting up' "$out/apt.log") packages set up"
 }
 
