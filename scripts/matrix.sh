@@ -23,7 +23,7 @@ for v in ${MATRIX_VERSIONS:-15 17 18}; do
 		status=1
 		continue
 	fi
-	if PG_CONFIG="$pgc" SUITES="regress isolation worker" scripts/test.sh 2>&1 | tee "/tmp/sym_access_matrix_$v.log"; then
+	if PG_CONFIG="$pgc" SUITES="regress isolation worker attacks" scripts/test.sh 2>&1 | tee "/tmp/sym_access_matrix_$v.log"; then
 		results+=("$v: $(tail -1 "/tmp/sym_access_matrix_$v.log")")
 	else
 		results+=("$v: FAILED ($(tail -1 "/tmp/sym_access_matrix_$v.log"))")

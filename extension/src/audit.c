@@ -13,6 +13,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
@@ -86,6 +87,30 @@ text_or_null(const char *s, bool *isnull)
 }
 
 /*
+ * Move the audit id sequence past the highest id in use, as the
+ * extension's owner (the grantor has no UPDATE on the sequence, and should
+ * not).  Logged: somebody moved it back.
+ */
+static void
+heal_audit_sequence(void)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(sym_extension_owner(),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	if (sym_spi_exec("SELECT setval('sym_access.audit_id_seq',"
+					 " (SELECT max(id) FROM sym_access.audit))", 0, NULL, NULL, NULL, false) != SPI_OK_SELECT)
+		elog(ERROR, "sym_access: could not move the audit id sequence forward");
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	ereport(WARNING,
+			(errcode(ERRCODE_UNIQUE_VIOLATION),
+			 errmsg("sym_access: the audit id sequence had been moved back below ids in use; it was set past them"),
+			 errhint("Find who calls setval() on sym_access.audit_id_seq: members of pg_write_all_data can.")));
+}
+
+/*
  * Insert the audit row (caller is SPI-connected, in the transaction that
  * makes the change) and emit the LOG line.  Returns the row's id.
  */
@@ -135,19 +160,35 @@ sym_audit(const SymAudit *a)
 	for (int i = 0; i < 12; i++)
 		nulls[i] = isnull[i] ? 'n' : ' ';
 
-	ret = sym_spi_exec(
-					   "INSERT INTO sym_access.audit"
-					   " (action, outcome, role_name, grantee, requester, approver,"
-					   "  run_srn, reason, duration, expires_at, detail)"
-					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-					   "  $11 || CASE WHEN $12 IS NULL"
-					   "                OR $12 - '{run_srn,requester,approver,reason}'::text[] = '{}'"
-					   "              THEN '{}'::jsonb"
-					   "              ELSE jsonb_build_object('context',"
-					   "                   $12 - '{run_srn,requester,approver,reason}'::text[]) END)"
-					   " RETURNING id", 12, argtypes, values, nulls, false);
-	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-		elog(ERROR, "sym_access: could not write the audit row");
+	/*
+	 * ON CONFLICT: a holder of pg_write_all_data may move the id sequence
+	 * back (setval needs only UPDATE on it, which that role has on every
+	 * sequence), and every insert would then collide.  Heal and retry.
+	 */
+	for (int attempt = 0;; attempt++)
+	{
+		ret = sym_spi_exec("INSERT INTO sym_access.audit"
+						   " (action, outcome, role_name, grantee, requester, approver,"
+						   "  run_srn, reason, duration, expires_at, detail)"
+						   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+						   "  $11 || CASE WHEN $12 IS NULL"
+						   "                OR $12 - '{run_srn,requester,approver,reason}'::text[] = '{}'"
+						   "              THEN '{}'::jsonb"
+						   "              ELSE jsonb_build_object('context',"
+						   "                   $12 - '{run_srn,requester,approver,reason}'::text[]) END)"
+						   " ON CONFLICT (id) DO NOTHING"
+						   " RETURNING id", 12, argtypes, values, nulls, false);
+		if (ret != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "sym_access: could not write the audit row");
+		if (SPI_processed == 1)
+			break;
+		if (attempt == 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("sym_access: the audit id sequence keeps being moved back; no audit row could be written"),
+					 errhint("Find who calls setval() on sym_access.audit_id_seq: members of pg_write_all_data can.")));
+		heal_audit_sequence();
+	}
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull[0]));
 
 	initStringInfo(&line);

@@ -692,6 +692,55 @@ log_expire_skipped(Oid roleid, Oid granteeid, const char *why)
 				 NULL, psprintf("reason=\"%s; due again at the next sweep\"", why));
 }
 
+typedef struct EndBotsStep
+{
+	Oid			roleid;
+	int64		ended;
+} EndBotsStep;
+
+static void
+end_bots_step(void *arg)
+{
+	EndBotsStep *step = (EndBotsStep *) arg;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(step->roleid)};
+	bool		isnull;
+
+	if (sym_spi_exec("SELECT count(*) FILTER (WHERE pg_terminate_backend(l.pid))"
+					 "  FROM pg_locks l"
+					 " WHERE l.locktype = 'object' AND l.granted"
+					 "   AND l.classid = 'pg_catalog.pg_authid'::regclass AND l.objid = $1"
+					 "   AND l.pid <> pg_backend_pid()"
+					 "   AND EXISTS (SELECT FROM pg_stat_activity a WHERE a.pid = l.pid"
+					 "                 AND pg_has_role(a.usesysid, 'sym_access_operator', 'MEMBER'))",
+					 1, argtypes, values, NULL, false) != SPI_OK_SELECT)
+		elog(ERROR, "sym_access: could not list the sessions holding a role");
+	step->ended = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * On 16+ a GRANT or REVOKE of a role locks the role until its transaction
+ * ends: a bot that keeps its transaction open after a call would stop the
+ * sweep from revoking that role from anybody, sweep after sweep.  A bot
+ * has no business holding a transaction open for longer than the sweep's
+ * lock_timeout, so the sweep ends such sessions (the grantor is a member of
+ * pg_signal_backend for this) and logs it.  Returns how many it ended.
+ */
+static int64
+end_bots_holding_role(Oid roleid)
+{
+	EndBotsStep step = {roleid, 0};
+	ErrorData  *err = sym_try(end_bots_step, &step);
+
+	if (err != NULL)
+		return 0;
+	if (step.ended > 0)
+		sym_log_line("expire", "ended_bot_sessions", name_or_oid(roleid), NULL, NULL,
+					 psprintf("sessions=" INT64_FORMAT " reason=\"a bot held the role locked in an open transaction, stalling the sweep\"",
+							  step.ended));
+	return step.ended;
+}
+
 /*
  * Close the allow-list entries of roles that were dropped: the entry names
  * an OID that nothing holds any more, and could name another role if the
@@ -772,6 +821,9 @@ sym_access_expire(PG_FUNCTION_ARGS)
 			continue;
 		}
 		err = sym_try(expire_step, &pairs[i]);
+		if (err != NULL && err->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE &&
+			end_bots_holding_role(pairs[i].roleid) > 0)
+			err = sym_try(expire_step, &pairs[i]);
 		if (err == NULL)
 			revoked += pairs[i].revoked;
 		else if (err->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)

@@ -31,8 +31,8 @@
 PG_FUNCTION_INFO_V1(sym_access_table_guard);
 
 /* The owner of the sym_access extension, or InvalidOid. */
-static Oid
-extension_owner(void)
+Oid
+sym_extension_owner(void)
 {
 	Relation	rel;
 	ScanKeyData key;
@@ -77,7 +77,7 @@ sym_access_table_guard(PG_FUNCTION_ARGS)
 	td = (TriggerData *) fcinfo->context;
 
 	if (superuser_arg(user) || user == get_role_oid(SYM_ROLE_GRANTOR, true) ||
-		user == extension_owner())
+		user == sym_extension_owner())
 		PG_RETURN_POINTER(NULL);
 
 	ereport(ERROR,

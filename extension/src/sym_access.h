@@ -126,6 +126,9 @@ typedef struct SymRevocation
 extern bool sym_revoke_and_terminate(Oid roleid, Oid granteeid,
 									 SymRevocation *r);
 
+/* guard.c */
+extern Oid	sym_extension_owner(void);
+
 /* subxact.c */
 extern ErrorData *sym_try(void (*fn) (void *arg), void *arg);
 
