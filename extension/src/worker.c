@@ -160,12 +160,24 @@ sym_access_worker_main(Datum main_arg)
 
 		(void) WaitLatch(MyLatch, events, wait_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
+
+		/*
+		 * A cancel stops a sweep (in sweep()); between sweeps it has nothing
+		 * to stop.
+		 */
+		QueryCancelPending = false;
 		CHECK_FOR_INTERRUPTS();
 
+		/*
+		 * Exit code 1: the postmaster starts the worker again after
+		 * bgw_restart_time unless the server is shutting down.  With 0 it
+		 * would be unregistered for good, and a superuser's "terminate old
+		 * backends" job would stop expiry until the next restart.
+		 */
 		if (ShutdownRequestPending)
 		{
 			ereport(LOG, (errmsg("sym_access: expiry worker shutting down")));
-			proc_exit(0);
+			proc_exit(1);
 		}
 
 		if (ConfigReloadPending)
@@ -183,5 +195,5 @@ sym_access_worker_main(Datum main_arg)
 			}
 		}
 	}
-	proc_exit(0);
+	proc_exit(1);
 }
