@@ -2,8 +2,9 @@
 # Helpers of the fault-injection suite (test/faults/run.sh): the cluster, the
 # concurrent clients of a burst, and the checks every case ends with.
 # run.sh sets pg (the cluster folder), tmp (scratch) and all_ids (every audit
-# id returned so far) before sourcing this.
-# shellcheck disable=SC2154
+# id returned so far) before sourcing this; ROLES and GRANTEES are read by
+# pick through a nameref.
+# shellcheck disable=SC2154,SC2034
 #
 # A burst: BURST_PSQL psql clients (the bot over the Unix socket) and
 # BURST_SHIM clients running the real shim binary in local mode (the bot over

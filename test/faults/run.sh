@@ -41,7 +41,7 @@ helpers=()
 cleanup() {
 	local p
 	for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; done
-	[ -n "${KEEP_LOG:-}" ] && cp "$pg/server.log" "$KEEP_LOG"
+	[ -n "${KEEP_LOG:-}" ] && [ -f "$pg/server.log" ] && cp "$pg/server.log" "$KEEP_LOG"
 	"$root/test/cluster.sh" stop "$pg" >/dev/null 2>&1
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
@@ -95,6 +95,20 @@ as_superuser() { q -d sym_faults -c "$1" 2>&1; }
 
 # --- the cases ------------------------------------------------------------------
 
+# across_restart: calls of this case committed before the server (re)started
+# and after it; both must be there, or the restart was not mid-burst.
+# Sets restart_note.
+across_restart() {
+	local n before after
+	n=$(q -d sym_faults -c "SELECT count(*) FILTER (WHERE at < pg_postmaster_start_time()) || ' ' ||
+		count(*) FILTER (WHERE at >= pg_postmaster_start_time()) FROM sym_access.audit WHERE run_srn LIKE 'fx:$case_name:%'")
+	read -r before after <<<"$n"
+	if [ "${before:-0}" = 0 ] || [ "${after:-0}" = 0 ]; then
+		problem "fault not injected mid-burst: ${before:-?} calls committed before the restart, ${after:-?} after"
+	fi
+	restart_note="${before:-?} before and ${after:-?} after the restart"
+}
+
 case_immediate_stop() {
 	burst_start
 	sleep 1
@@ -104,7 +118,8 @@ case_immediate_stop() {
 	burst_wait
 	[ "$(log_count 'received immediate shutdown request')" -gt 0 ] || problem "fault not injected: no immediate shutdown"
 	wait_worker 20 >/dev/null || problem "the worker did not come back"
-	note="$(count_errors .) calls failed while the server was down or restarting"
+	across_restart
+	note="calls committed $restart_note; $(count_errors .) failed while it was down or restarting"
 	finish_case
 }
 
@@ -115,7 +130,8 @@ case_fast_restart() {
 	burst_wait
 	[ "$(log_count 'received fast shutdown request')" -gt 0 ] || problem "fault not injected: no fast shutdown"
 	wait_worker 20 >/dev/null || problem "the worker did not come back"
-	note="$(count_errors .) calls failed during the restart"
+	across_restart
+	note="calls committed $restart_note; $(count_errors .) failed during the restart"
 	finish_case
 }
 
@@ -260,6 +276,7 @@ case_auth_members_lock() {
 # A grantee is dropped (and made again, with a new OID) during the burst.
 case_drop_role() {
 	local drops=0 dropped
+	# shellcheck disable=SC2034 # read by pick (lib.sh) through a nameref
 	GRANTEES=(fx_u1 fx_d fx_d)
 	burst_start
 	sleep 1
@@ -281,6 +298,7 @@ case_drop_role() {
 # The role is taken off the allow-list and put back, twice, during the burst.
 case_disallow_role() {
 	local ok=0 i denied
+	# shellcheck disable=SC2034 # read by pick (lib.sh) through a nameref
 	ROLES=(fx_r1 fx_r2 fx_r2)
 	burst_start
 	for i in 1 2; do
@@ -323,6 +341,7 @@ done
 
 # --- the property test, on its own cluster ------------------------------------
 if [ -z "${NO_PROPERTY:-}" ]; then
+	[ -n "${KEEP_LOG:-}" ] && cp "$pg/server.log" "$KEEP_LOG"
 	"$root/test/cluster.sh" stop "$pg" >/dev/null 2>&1
 	SEED=$SEED "$here/property.sh" | tee "$tmp/property.out" | grep -E '^(PASS|FAIL|  )'
 	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/property.out" | tail -1)
