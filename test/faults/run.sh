@@ -109,31 +109,29 @@ across_restart() {
 	restart_note="${before:-?} before and ${after:-?} after the restart"
 }
 
-case_immediate_stop() {
+# restart_mid_burst MODE: the server stopped in MODE (immediate: no
+# shutdown checkpoint, crash recovery at start; fast: backends ended, clean
+# checkpoint) one second into the burst, then started again.
+restart_mid_burst() {
+	local mode=$1
 	burst_start
 	sleep 1
-	pgctl -m immediate -w stop >/dev/null 2>&1
-	sleep 0.5
-	pgctl -w -t 60 start >/dev/null 2>&1 || problem "the server did not start again"
+	if [ "$mode" = immediate ]; then
+		pgctl -m immediate -w stop >/dev/null 2>&1
+		sleep 0.5
+		pgctl -w -t 60 start >/dev/null 2>&1 || problem "the server did not start again"
+	else
+		pgctl -m "$mode" -w -t 60 restart >/dev/null 2>&1 || problem "the server did not restart"
+	fi
 	burst_wait
-	[ "$(log_count 'received immediate shutdown request')" -gt 0 ] || problem "fault not injected: no immediate shutdown"
+	[ "$(log_count "received $mode shutdown request")" -gt 0 ] || problem "fault not injected: no $mode shutdown"
 	wait_worker 20 >/dev/null || problem "the worker did not come back"
 	across_restart
 	note="calls committed $restart_note; $(count_errors .) failed while it was down or restarting"
 	finish_case
 }
-
-case_fast_restart() {
-	burst_start
-	sleep 1
-	pgctl -m fast -w -t 60 restart >/dev/null 2>&1 || problem "the server did not restart"
-	burst_wait
-	[ "$(log_count 'received fast shutdown request')" -gt 0 ] || problem "fault not injected: no fast shutdown"
-	wait_worker 20 >/dev/null || problem "the worker did not come back"
-	across_restart
-	note="calls committed $restart_note; $(count_errors .) failed during the restart"
-	finish_case
-}
+case_immediate_stop() { restart_mid_burst immediate; }
+case_fast_restart() { restart_mid_burst fast; }
 
 # Backends of the clients are terminated while they run a sym_access call.
 case_terminate_backend() {
@@ -326,7 +324,16 @@ case_worker_sigkill() {
 	[ "$(log_count "\\(PID $pid\\) was terminated by signal 9")" -gt 0 ] || problem "fault not injected: no signal 9 for PID $pid"
 	newpid=$(wait_worker 30) || problem "the worker did not come back"
 	[ "${newpid:-$pid}" != "$pid" ] || problem "the worker still has the killed PID"
-	note="worker $pid killed, back as ${newpid:-none}"
+	# the new worker sweeps: a one-second grant (of a grantee the burst does not
+	# use, so no other run keeps the membership) is revoked with no call from here
+	q -U fx_bot -d sym_faults -c "SELECT sym_access.grant('fx_r1', 'fx_d', '1 second', '{\"run_srn\": \"fx:$case_name:after\"}')" >/dev/null
+	for _ in $(seq 100); do
+		[ "$(q -d sym_faults -c "SELECT count(*) FROM sym_access.audit WHERE action = 'expire' AND run_srn = 'fx:$case_name:after'")" = 1 ] && break
+		sleep 0.1
+	done
+	[ "$(q -d sym_faults -c "SELECT count(*) FROM sym_access.audit WHERE action = 'expire' AND run_srn = 'fx:$case_name:after'")" = 1 ] ||
+		problem "the restarted worker did not expire a one-second grant within 10 s"
+	note="worker $pid killed, back as ${newpid:-none} and sweeping"
 	finish_case "$pid"
 }
 
