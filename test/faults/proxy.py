@@ -6,8 +6,9 @@
 Listens on a free port of 127.0.0.1 (written to PORT_FILE), forwards every
 connection to 127.0.0.1:UPSTREAM_PORT.  When a client-to-server chunk carries
 a sym_access operator call (the SQL text of grant, revoke or expire in a
-Parse or Query message), the proxy forwards it and then, with the given
-probability, closes both sides 0-30 ms later: the server has the call, the
+Parse or Query message), the proxy forwards it and then (always for the
+first such call, else with the given probability) closes both sides 0-30 ms
+later: the server has the call, the
 client never sees the answer.  That is the "connection cut mid-call" the
 fault suite needs; the proxy never changes a byte.
 
@@ -34,6 +35,7 @@ class Stats:
     def add(self, field):
         with self.lock:
             setattr(self, field, getattr(self, field) + 1)
+            return getattr(self, field)
 
 
 def close_both(a, b):
@@ -54,8 +56,9 @@ def pump(src, dst, stats, rng, prob, inspect):
                 break
             dst.sendall(data)
             if inspect and any(c in data for c in CALLS):
-                stats.add("calls")
-                if rng.random() < prob:
+                # the first call is always cut, so a short run still has one
+                first = stats.add("calls") == 1
+                if first or rng.random() < prob:
                     time.sleep(rng.uniform(0, 0.03))
                     stats.add("cuts")
                     break
