@@ -196,6 +196,16 @@ burst_wait() {
 
 # --- the checks -----------------------------------------------------------------
 
+# wait_calls N [SECS]: until N calls of this case returned (at most SECS, 5),
+# so that a fault falls into a burst that is really under way
+wait_calls() {
+	local i
+	for ((i = 0; i < ${2:-5} * 20; i++)); do
+		[ "$(wc -l <"$cdir/ok")" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+}
+
 # count_errors PATTERN: failed calls of this case whose error matches
 count_errors() { grep -c -E -- "$1" "$cdir/err" 2>/dev/null || true; }
 log_since_start() { tail -c +$((log_offset + 1)) "$pg/server.log"; }
@@ -237,6 +247,10 @@ SQL
 	[ "$n" = 0 ] || problem "$n audit id(s) not above the same client's previous one" "$n"
 	n=$(q -d sym_faults -c "SELECT count(*) - count(DISTINCT id) FROM sym_access.audit")
 	[ "$n" = 0 ] || problem "$n duplicate id(s) in the audit table" "$n"
+	# the LOG line is the second copy of the trail: one for every returned call
+	n=$(awk -F'|' 'NR == FNR { if (match($0, /sym_access: action=[a-z]+ .* audit_id=[0-9]+/)) { sub(/.* audit_id=/, ""); logged[$0 + 0] = 1 } next }
+		!(($6 + 0) in logged) { missing++ } END { print missing + 0 }' "$pg/server.log" "$cdir/ok")
+	[ "$n" = 0 ] || problem "$n returned call(s) without their sym_access LOG line" "$n"
 }
 
 # One sweep, then check() must be empty; and every open row of this case has

@@ -111,11 +111,11 @@ across_restart() {
 
 # restart_mid_burst MODE: the server stopped in MODE (immediate: no
 # shutdown checkpoint, crash recovery at start; fast: backends ended, clean
-# checkpoint) one second into the burst, then started again.
+# checkpoint) once six calls of the burst returned, then started again.
 restart_mid_burst() {
 	local mode=$1
 	burst_start
-	sleep 1
+	wait_calls 6
 	if [ "$mode" = immediate ]; then
 		pgctl -m immediate -w stop >/dev/null 2>&1
 		sleep 0.5
@@ -212,7 +212,7 @@ case_statement_timeout() {
 	finish_case
 }
 
-# lock_timeout while the pair is held by a bot's open transaction; the
+# lock_timeout while the pair is held by a bot's open transaction (2 s); the
 # worker's sweeps meanwhile skip the held pair instead of waiting.
 case_lock_timeout() {
 	local i skipped
@@ -223,7 +223,7 @@ case_lock_timeout() {
 	for i in 1 2; do
 		grant_due "fx:$case_name:h:due$i"
 		sleep 1.1
-		hold_pair 1.6 "fx:$case_name:h:$i"
+		hold_pair 2 "fx:$case_name:h:$i"
 	done
 	burst_wait
 	CLIENT_PGOPTIONS=
@@ -318,7 +318,7 @@ case_worker_sigkill() {
 	local pid newpid
 	pid=$(wait_worker 20) || { problem "no worker to kill"; finish_case; return; }
 	burst_start
-	sleep 1
+	wait_calls 6
 	kill -KILL "$pid"
 	burst_wait
 	[ "$(log_count "\\(PID $pid\\) was terminated by signal 9")" -gt 0 ] || problem "fault not injected: no signal 9 for PID $pid"
