@@ -29,7 +29,8 @@ SEED=${SEED:-$((RANDOM * 32768 + RANDOM))}
 SHIM="$root/shim/sym-access-shim"
 BOTPW="fx-pw-$$-$RANDOM$RANDOM"
 ALL_FAULTS="immediate_stop fast_restart terminate_backend proxy_cut statement_timeout
-	lock_timeout max_connections auth_members_lock drop_role disallow_role worker_sigkill"
+	lock_timeout max_connections auth_members_lock drop_role disallow_role worker_sigkill
+	worker_cancel worker_sigterm"
 FAULTS=${FAULTS:-$ALL_FAULTS}
 
 tmp=$(mktemp -d /tmp/sym_access_faults.XXXXXX)
@@ -324,17 +325,67 @@ case_worker_sigkill() {
 	[ "$(log_count "\\(PID $pid\\) was terminated by signal 9")" -gt 0 ] || problem "fault not injected: no signal 9 for PID $pid"
 	newpid=$(wait_worker 30) || problem "the worker did not come back"
 	[ "${newpid:-$pid}" != "$pid" ] || problem "the worker still has the killed PID"
-	# the new worker sweeps: a one-second grant (of a grantee the burst does not
-	# use, so no other run keeps the membership) is revoked with no call from here
-	q -U fx_bot -d sym_faults -c "SELECT sym_access.grant('fx_r1', 'fx_d', '1 second', '{\"run_srn\": \"fx:$case_name:after\"}')" >/dev/null
-	for _ in $(seq 100); do
-		[ "$(q -d sym_faults -c "SELECT count(*) FROM sym_access.audit WHERE action = 'expire' AND run_srn = 'fx:$case_name:after'")" = 1 ] && break
-		sleep 0.1
-	done
-	[ "$(q -d sym_faults -c "SELECT count(*) FROM sym_access.audit WHERE action = 'expire' AND run_srn = 'fx:$case_name:after'")" = 1 ] ||
-		problem "the restarted worker did not expire a one-second grant within 10 s"
+	worker_sweeps || problem "the restarted worker did not expire a one-second grant within 10 s"
 	note="worker $pid killed, back as ${newpid:-none} and sweeping"
 	finish_case "$pid"
+}
+
+# worker_sweeps: the worker expires a one-second grant with no call from
+# here within 10 s (a grantee the bursts do not use, so no other run keeps
+# the membership).  Returns 1 when it does not.
+worker_sweeps() {
+	local run="fx:$case_name:sweep:$RANDOM" i
+	q -U fx_bot -d sym_faults -c "SELECT sym_access.grant('fx_r1', 'fx_d', '1 second', '{\"run_srn\": \"$run\"}')" >/dev/null
+	for ((i = 0; i < 100; i++)); do
+		[ "$(q -d sym_faults -c "SELECT count(*) FROM sym_access.audit WHERE action = 'expire' AND run_srn = '$run'")" = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# pg_cancel_backend of the worker mid-burst (what a superuser's "cancel
+# everything that runs long" does): the worker must survive it in the same
+# process, as it survives a failing sweep, and go on sweeping.
+case_worker_cancel() {
+	local pid i newpid
+	pid=$(wait_worker 20) || { problem "no worker to cancel"; finish_case; return; }
+	burst_start
+	wait_calls 6
+	for i in 1 2 3 4 5; do
+		q -c "SELECT pg_cancel_backend($pid)" >/dev/null 2>&1
+		sleep 0.3
+	done
+	burst_wait
+	newpid=$(worker_pid)
+	[ "$newpid" = "$pid" ] ||
+		problem "the worker did not survive pg_cancel_backend: PID $pid gone ($(log_count "\\[$pid\\] ERROR") ERROR line(s), $(log_count "\\(PID $pid\\) exited with exit code 1") exit(s) with code 1), worker now [${newpid}]"
+	wait_worker 15 >/dev/null || problem "no worker 15 s after the cancel"
+	worker_sweeps || problem "no sweep after the cancel"
+	note="worker $pid cancelled 5 times, now [${newpid}]"
+	finish_case
+}
+
+# pg_terminate_backend of the worker outside a shutdown (a superuser's
+# "terminate old backends" job): the postmaster must start it again (within
+# bgw_restart_time, 10 s) and expiry go on; a worker that exits with code 0
+# is unregistered for good.
+case_worker_sigterm() {
+	local pid newpid
+	pid=$(wait_worker 20) || { problem "no worker to terminate"; finish_case; return; }
+	burst_start
+	wait_calls 6
+	q -c "SELECT pg_terminate_backend($pid)" >/dev/null
+	burst_wait
+	if newpid=$(wait_worker 15); then
+		worker_sweeps || problem "the restarted worker does not sweep"
+	else
+		problem "no worker 15 s after pg_terminate_backend($pid): it logged \"shutting down\" $(log_count "\\[$pid\\] LOG:  sym_access: expiry worker shutting down") time(s) and exited with code 0, so the postmaster unregistered it: expiry stops until the server restarts"
+		# put it back for what runs after: a restart registers it again
+		pgctl -m fast -w -t 60 restart >/dev/null 2>&1
+		wait_worker 20 >/dev/null
+	fi
+	note="worker $pid terminated, back as ${newpid:-none}"
+	finish_case
 }
 
 for f in $FAULTS; do
