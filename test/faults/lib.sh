@@ -271,6 +271,17 @@ check_consistent() {
 	[ "$n" = 0 ] || problem "$n open grant row(s) without the audit row of their grant" "$n"
 }
 
+# Calls may fail while a fault is on, but only the way that fault fails them:
+# cancelled (57014), lock timeout (55P03), ended by an administrator or a
+# shutdown (57P01-57P03), too many connections (53300), or no connection at
+# all (no SQLSTATE).  Anything else (an internal error, a deadlock, a
+# unique violation, ...) is a problem even when the data stay consistent.
+check_errors() {
+	local odd
+	odd=$(grep -oE '(ERROR|FATAL):  [0-9A-Z]{5}' "$cdir/err" | grep -vE ':  (57014|55P03|57P0[123]|53300)$' || true)
+	[ -z "$odd" ] || problem "unexpected error(s): $(sort <<<"$odd" | uniq -c | tr -s ' \n' ' ')" "$(wc -l <<<"$odd")"
+}
+
 # No process died of a signal, except those the case killed itself (pids
 # given), and no PANIC or failed assertion.
 check_no_crash() {
@@ -286,14 +297,13 @@ check_no_crash() {
 
 # finish_case [EXEMPT-PIDS...]: the checks, then the PASS/FAIL line
 finish_case() {
-	local ncalls=0 f
+	local ncalls
 	wait_ready 30 || problem "server not answering after the case"
-	for f in "$cdir"/calls.*; do
-		[ -f "$f" ] && ncalls=$((ncalls + $(cat "$f")))
-	done
+	ncalls=$(cat "$cdir"/calls.* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 	checked=0
 	check_audit_rows
 	check_consistent
+	check_errors
 	check_no_crash "$@"
 	[ "$ncalls" -gt 0 ] || problem "no call was made"
 	if [ "$problems" = 0 ] && [ ${#why[@]} = 0 ]; then

@@ -180,6 +180,7 @@ case_proxy_cut() {
 # (recorded) when the transaction commits.
 hold_pair() {
 	local out
+	echo 1 >>"$cdir/calls.h"
 	out=$(PGAPPNAME=fx_holder psql -X -qAt -v ON_ERROR_STOP=1 -U fx_bot -d sym_faults \
 		-c "BEGIN" \
 		-c "SELECT audit_id || '|' || outcome FROM sym_access.grant('fx_r1', 'fx_u1', '3 seconds', '{\"run_srn\": \"$2\"}')" \
@@ -189,6 +190,7 @@ hold_pair() {
 # grant_due RUN: a committed one-second grant of (fx_r1, fx_u1), soon due
 grant_due() {
 	local out
+	echo 1 >>"$cdir/calls.h"
 	out=$(q -U fx_bot -d sym_faults -c "SELECT audit_id || '|' || outcome FROM sym_access.grant('fx_r1', 'fx_u1', '1 second', '{\"run_srn\": \"$1\"}')") &&
 		record "$cdir/ok" h grant fx_r1 fx_u1 "$1" "$out"
 }
@@ -199,11 +201,13 @@ case_statement_timeout() {
 	local i
 	CLIENT_PGOPTIONS="-c statement_timeout=150"
 	ROLES=(fx_r1) GRANTEES=(fx_u1 fx_u1 fx_u2)
+	BURST_SECS=5
 	burst_start
 	for i in 1 2 3; do
 		sleep 0.3
-		as_superuser "BEGIN; LOCK TABLE sym_access.audit IN EXCLUSIVE MODE; SELECT pg_sleep(0.6); COMMIT" >/dev/null
-		hold_pair 0.6 "fx:$case_name:h:$i"
+		as_superuser "BEGIN; LOCK TABLE sym_access.audit IN EXCLUSIVE MODE; SELECT pg_sleep(1); COMMIT" >/dev/null &
+		hold_pair 0.8 "fx:$case_name:h:$i"
+		wait $!
 	done
 	burst_wait
 	CLIENT_PGOPTIONS=
