@@ -8,14 +8,19 @@
 #   - no orphan or missing membership: sym_access.check() is empty after one
 #     expire() sweep, and every open grant row has its grant's audit row;
 #   - no crash: no "terminated by signal", PANIC or TRAP in the server log,
-#     except the worker this suite kills itself.
+#     except the worker this suite kills itself;
+#   - every returned call has its sym_access LOG line, and calls failed only
+#     the way the fault fails them (no internal error, deadlock, ...);
+#   - the fault really happened (each case proves its own).
 # Each case prints "PASS name (calls N, audit rows checked M, problems 0)" or
 # "FAIL name: why"; then the property test (test/faults/property.sh) runs;
 # the last line is "N passed, M failed".
 #
 #   test/faults/run.sh              PG_CONFIG=... for another server build
-#   SEED=123 test/faults/run.sh     replay the clients' and property test's choices
+#   SEED=123 test/faults/run.sh     replay the clients' choices (not their timing)
+#                                   and the property test exactly
 #   FAULTS="fast_restart drop_role" test/faults/run.sh    some cases only
+#   NO_PROPERTY=1, KEEP_LOG=FILE (the server log), KEEP_TMP=1 (the records)
 #
 # Runs its own cluster (test/cluster.sh), with the library preloaded and the
 # worker sweeping every second in database sym_faults.  The extension must be
