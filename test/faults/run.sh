@@ -322,15 +322,32 @@ case_disallow_role() {
 	finish_case
 }
 
+# signal_worker_mid_burst HOW: the worker's PID into pid, a burst, and the
+# worker signalled once six calls of it returned; HOW is kill (SIGKILL),
+# cancel (pg_cancel_backend, five times) or terminate (pg_terminate_backend).
+signal_worker_mid_burst() {
+	local i
+	pid=$(wait_worker 20) || { problem "no worker to $1"; return 1; }
+	burst_start
+	wait_calls 6
+	case $1 in
+	kill) kill -KILL "$pid" ;;
+	cancel)
+		for i in 1 2 3 4 5; do
+			q -c "SELECT pg_cancel_backend($pid)" >/dev/null 2>&1
+			sleep 0.3
+		done
+		;;
+	terminate) q -c "SELECT pg_terminate_backend($pid)" >/dev/null ;;
+	esac
+	burst_wait
+}
+
 # SIGKILL to the expiry worker: the postmaster resets every backend and
 # restarts; that one "terminated by signal 9" line is the case's own.
 case_worker_sigkill() {
 	local pid newpid
-	pid=$(wait_worker 20) || { problem "no worker to kill"; finish_case; return; }
-	burst_start
-	wait_calls 6
-	kill -KILL "$pid"
-	burst_wait
+	signal_worker_mid_burst kill || { finish_case; return; }
 	[ "$(log_count "\\(PID $pid\\) was terminated by signal 9")" -gt 0 ] || problem "fault not injected: no signal 9 for PID $pid"
 	newpid=$(wait_worker 30) || problem "the worker did not come back"
 	[ "${newpid:-$pid}" != "$pid" ] || problem "the worker still has the killed PID"
@@ -356,15 +373,8 @@ worker_sweeps() {
 # everything that runs long" does): the worker must survive it in the same
 # process, as it survives a failing sweep, and go on sweeping.
 case_worker_cancel() {
-	local pid i newpid
-	pid=$(wait_worker 20) || { problem "no worker to cancel"; finish_case; return; }
-	burst_start
-	wait_calls 6
-	for i in 1 2 3 4 5; do
-		q -c "SELECT pg_cancel_backend($pid)" >/dev/null 2>&1
-		sleep 0.3
-	done
-	burst_wait
+	local pid newpid
+	signal_worker_mid_burst cancel || { finish_case; return; }
 	newpid=$(worker_pid)
 	[ "$newpid" = "$pid" ] ||
 		problem "the worker did not survive pg_cancel_backend: PID $pid gone ($(log_count "\\[$pid\\] ERROR") ERROR line(s), $(log_count "\\(PID $pid\\) exited with exit code 1") exit(s) with code 1), worker now [${newpid}]"
@@ -380,11 +390,7 @@ case_worker_cancel() {
 # is unregistered for good.
 case_worker_sigterm() {
 	local pid newpid
-	pid=$(wait_worker 20) || { problem "no worker to terminate"; finish_case; return; }
-	burst_start
-	wait_calls 6
-	q -c "SELECT pg_terminate_backend($pid)" >/dev/null
-	burst_wait
+	signal_worker_mid_burst terminate || { finish_case; return; }
 	if newpid=$(wait_worker 15); then
 		worker_sweeps || problem "the restarted worker does not sweep"
 	else
