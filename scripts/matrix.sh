@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make matrix: the extension's suites (pg_regress, isolation, worker, attacks) against
+# make matrix: the extension's suites (pg_regress, isolation, worker, faults) against
 # each PostgreSQL major we can build and run here.
 #
 #   scripts/matrix.sh                 15, 17 and 18
@@ -12,7 +12,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 
-scripts/deps.sh extension matrix || exit 1
+scripts/deps.sh extension matrix shim faults || exit 1
 
 results=()
 status=0
@@ -23,7 +23,7 @@ for v in ${MATRIX_VERSIONS:-15 17 18}; do
 		status=1
 		continue
 	fi
-	if PG_CONFIG="$pgc" SUITES="regress isolation worker attacks" scripts/test.sh 2>&1 | tee "/tmp/sym_access_matrix_$v.log"; then
+	if PG_CONFIG="$pgc" SUITES="regress isolation worker faults attacks" scripts/test.sh 2>&1 | tee "/tmp/sym_access_matrix_$v.log"; then
 		results+=("$v: $(tail -1 "/tmp/sym_access_matrix_$v.log")")
 	else
 		results+=("$v: FAILED ($(tail -1 "/tmp/sym_access_matrix_$v.log"))")

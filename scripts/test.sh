@@ -6,6 +6,10 @@
 #   3. start a throwaway cluster (test/cluster.sh) with the library preloaded
 #   4. pg_regress (sql/, expected/) and pg_isolation_regress (test/isolation/)
 #   5. the background-worker test (test/worker.sh)
+#   5a. the fault-injection suite and the SQL-level property test
+#      (test/faults/run.sh): bursts of calls from psql and the shim while the
+#      server is stopped, restarted, out of connections, locked, ...; no lost
+#      audit row, no orphan membership, no crash
 #   5b. the attack suite (test/attacks/run.sh): each case fails if an attack
 #      by the bot, a grantee, an admin, a database owner or a CREATEROLE
 #      user succeeds
@@ -16,13 +20,13 @@
 #      reproducible lambda zip, and the .deb installed, used, upgraded and
 #      removed in a clean debootstrap'ed Debian 12 root (needs root)
 #
-# SUITES="style regress isolation worker attacks shim lint fuzz package" selects parts (default: all).
+# SUITES="style regress isolation worker faults attacks shim lint fuzz package" selects parts (default: all).
 # PG_CONFIG=... runs against another server build (see scripts/matrix.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 export PG_CONFIG=${PG_CONFIG:-pg_config}
-SUITES=${SUITES:-style regress isolation worker attacks shim lint fuzz package}
+SUITES=${SUITES:-style regress isolation worker faults attacks shim lint fuzz package}
 
 step() { printf '\n==> %s\n' "$*"; }
 want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -103,6 +107,14 @@ if want worker; then
 	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/worker.out" | tail -1)
 	read -r p f <<<"${n:-0 1}"
 	count worker "$p" "$f"
+fi
+
+if want faults; then
+	step "fault injection and property test: test/faults/run.sh"
+	test/faults/run.sh 2>&1 | tee "$tmp/faults.out"
+	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/faults.out" | tail -1)
+	read -r p f <<<"${n:-0 1}"
+	count faults "$p" "$f"
 fi
 
 if want attacks; then
