@@ -55,9 +55,15 @@ BEGIN
 								  WHERE m.roleid OPERATOR(pg_catalog.=) a.oid AND m.admin_option
 									AND NOT h.rolsuper AND h.oid OPERATOR(pg_catalog.<>) me)
 					THEN 'has ADMIN OPTION held on it by a role that is not a superuser'
+					-- On 16+ the CREATEROLE installer holds ADMIN OPTION on the
+					-- roles it made, without INHERIT or SET: that one is allowed
+					-- (15 has no such columns, hence the jsonb).
 					WHEN a.rolname OPERATOR(pg_catalog.=) 'sym_access_grantor'
 						 AND EXISTS (SELECT FROM pg_catalog.pg_auth_members m
-									  WHERE m.roleid OPERATOR(pg_catalog.=) a.oid)
+									  WHERE m.roleid OPERATOR(pg_catalog.=) a.oid
+										AND NOT (m.member OPERATOR(pg_catalog.=) me
+												 AND NOT COALESCE((pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'inherit_option')::pg_catalog.bool
+																  OR (pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'set_option')::pg_catalog.bool, true)))
 					THEN 'has members'
 			   END AS why
 		  FROM pg_catalog.pg_roles a
