@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The pg_tle edition's tests (SUITES=pgtle in scripts/test.sh).
 #
-#   test/pgtle/run.sh            PostgreSQL 18 (default)
-#   PGTLE_MAJORS="18" test/pgtle/run.sh
+#   test/pgtle/run.sh            PostgreSQL 15 and 18 (default)
+#   PGTLE_MAJORS="18" test/pgtle/run.sh   one of them
 #
 # For each major: a private PostgreSQL tree (scripts/pg-versions.sh with its own
 # cache root, .cache/pg-tle, into which only pg_tle is installed: pg_tle
@@ -14,14 +14,16 @@
 #      installed through dist/sym_access.pgtle.sql by a non-superuser admin
 #      (alternative expected files: test/pgtle/expected/, each one a
 #      difference declared in README.md);
-#   2. the RDS emulation suite (test/pgtle/rds.sh).
-# 15 is not run: Debian's 15 is the shared system server, and pg_tle may not
-# be installed into it; 17 does not load pg_tle here (see README).
+#   2. the isolation specs (test/isolation/);
+#   3. the RDS emulation suite (test/pgtle/rds.sh).
+# 15: Debian's 15 is the shared system server, into which nothing may be
+# installed; a private copy of it (private_15 below) gets pg_tle instead. 17
+# does not load pg_tle here (see README).
 # Prints one "N passed, M failed" line.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
-majors=${PGTLE_MAJORS:-18}
+majors=${PGTLE_MAJORS:-15 18}
 vendor=${PGTLE_TARBALL:-$root/../shared/vendor/pg_tle-1.5.2.tar.gz}
 passed=0
 failed=0
@@ -29,6 +31,30 @@ tmp=$(mktemp -d /tmp/sym_access_pgtle.XXXXXX)
 chmod 755 "$tmp"
 cleanup() { PG_CONFIG=${PG_CONFIG:-pg_config} test/cluster.sh stop "$tmp/pg" >/dev/null 2>&1; rm -rf "$tmp"; }
 trap cleanup EXIT
+
+# A private copy of Debian's PostgreSQL 15 (server, client programs, PGXS)
+# under .cache/pg-tle/15, without the C edition's files, and a pg_config
+# stand-in for it. The server finds its share and lib folders relative to
+# its own binary, so the copy runs as is.
+private_15() {
+	local top=$root/.cache/pg-tle/15 sys=/usr/lib/postgresql/15/bin/pg_config
+	[ -x "$sys" ] || { echo "pgtle: $sys is missing (scripts/deps.sh extension)" >&2; return 1; }
+	if [ ! -f "$top/.stamp" ]; then
+		rm -rf "$top" && mkdir -p "$top/root/usr/lib/postgresql" "$top/root/usr/share/postgresql" "$top/bin" &&
+			cp -a /usr/lib/postgresql/15 "$top/root/usr/lib/postgresql/" &&
+			cp -a /usr/share/postgresql/15 "$top/root/usr/share/postgresql/" || return 1
+		rm -f "$top"/root/usr/share/postgresql/15/extension/sym_access* "$top"/root/usr/lib/postgresql/15/lib/sym_access.so
+		cat >"$top/bin/pg_config" <<STANDIN
+#!/bin/sh
+# pg_config stand-in for the private copy of Debian's PostgreSQL 15 around it
+# (test/pgtle/run.sh): Debian's answers, with bin, lib and share in the copy.
+root=\$(cd "\$(dirname "\$0")/../root" && pwd -P)
+$sys "\$@" | sed "s#^/usr/lib/postgresql/15#\$root/usr/lib/postgresql/15#; s#^/usr/share/postgresql/15#\$root/usr/share/postgresql/15#"
+STANDIN
+		chmod 755 "$top/bin/pg_config" && touch "$top/.stamp"
+	fi
+	echo "$top/bin/pg_config"
+}
 
 # Build and install pg_tle into the private tree, once.
 pg_tle_ready() {
@@ -56,14 +82,18 @@ pg_tle_ready() {
 # pg_signal_backend (on 16+ granting it needs ADMIN on it: RDS's master user
 # can, which is assumed here) and create in the database.
 setup_admin() {
-	local db=$1
-	psql -qX -v ON_ERROR_STOP=1 -d postgres <<SQL || return 1
+	psql -qX -v ON_ERROR_STOP=1 -d postgres <<SQL
 CREATE ROLE rds_superuser_emul NOLOGIN;
 GRANT pg_signal_backend TO rds_superuser_emul WITH ADMIN OPTION;
 CREATE ROLE rds_admin LOGIN CREATEROLE CREATEDB;
 GRANT rds_superuser_emul TO rds_admin;
-CREATE DATABASE $db OWNER rds_admin;
 SQL
+}
+
+# A database with pg_tle, where the admin has installed the edition.
+tle_database() {
+	local db=$1
+	psql -qX -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db OWNER rds_admin" || return 1
 	psql -qX -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION pg_tle' -c 'GRANT pgtle_admin TO rds_admin' || return 1
 	psql -qX -v ON_ERROR_STOP=1 -U rds_admin -d "$db" -f dist/sym_access.pgtle.sql >/dev/null
 }
@@ -86,7 +116,9 @@ run_regress() {
 	rm -rf "$in" "$out" && mkdir -p "$in" "$out"
 	cp -r sql expected META.json "$in/"
 	cp test/pgtle/expected/*.out "$in/expected/" 2>/dev/null
-	mapfile -t tests < <(find sql -name '*.sql' -printf '%f\n' | sed 's/\.sql$//' | sort)
+	# 97_upgrade updates the C edition from 1.0.0, which this edition never
+	# had (declared in README); rds.sh drills this edition's update instead.
+	mapfile -t tests < <(find sql -name '*.sql' ! -name 97_upgrade.sql -printf '%f\n' | sed 's/\.sql$//' | sort)
 	# pg_regress must not recreate the database: the TLE lives in it.
 	(cd "$in" && "$pg_regress" --inputdir="$in" --outputdir="$out" --use-existing \
 		--dbname=contrib_regression --bindir="$("$PG_CONFIG" --bindir)" \
@@ -100,8 +132,31 @@ run_regress() {
 	failed=$((failed + f))
 }
 
+# The isolation specs (test/isolation/), in a database of their own (their
+# expected output names audit ids).
+run_isolation() {
+	local major=$1 out=$tmp/iso-$1 p f iso specs
+	iso=$(dirname "$("$PG_CONFIG" --pgxs)")/../test/isolation/pg_isolation_regress
+	mkdir -p "$out"
+	mapfile -t specs < <(find test/isolation/specs -name '*.spec' -printf '%f\n' | sed 's/\.spec$//' | sort)
+	tle_database isolation_regression || { failed=$((failed + 1)); return; }
+	"$iso" --inputdir=test/isolation --outputdir="$out" --use-existing --dbname=isolation_regression \
+		--bindir="$("$PG_CONFIG" --bindir)" "${specs[@]}" 2>&1 | tee "$out/summary"
+	[ -f "$out/regression.diffs" ] && cat "$out/regression.diffs"
+	read -r p f <<<"$(regress_counts "$out/summary")"
+	echo "pgtle isolation ($major): $p passed, $f failed"
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
 for major in $majors; do
-	if ! PG_CONFIG=$(PG_VERSIONS_CACHE="$root/.cache/pg-tle" scripts/pg-versions.sh "$major"); then
+	if [ "$major" = 15 ]; then
+		PG_CONFIG=$(private_15)
+	else
+		PG_CONFIG=$(PG_VERSIONS_CACHE="$root/.cache/pg-tle" scripts/pg-versions.sh "$major")
+	fi
+	# shellcheck disable=SC2181 # the assignment's status, from either branch
+	if [ $? != 0 ] || [ -z "$PG_CONFIG" ]; then
 		failed=$((failed + 1))
 		continue
 	fi
@@ -115,8 +170,9 @@ for major in $majors; do
 	test/cluster.sh start "$tmp/pg" shared_preload_libraries=pg_tle || { failed=$((failed + 1)); continue; }
 	# shellcheck disable=SC1091
 	. "$tmp/pg/env"
-	if setup_admin contrib_regression; then
+	if setup_admin && tle_database contrib_regression; then
 		run_regress "$major"
+		run_isolation "$major"
 	else
 		failed=$((failed + 1))
 	fi
