@@ -76,17 +76,7 @@ test/cluster.sh start "$tmp/pg" || exit 1
 . "$tmp/pg/env"
 
 # pg_regress output: "All N tests passed." / "M of N tests failed."
-regress_counts() {
-	local out=$1 n m
-	if n=$(sed -n 's/.*All \([0-9]*\) tests passed.*/\1/p' "$out") && [ -n "$n" ]; then
-		echo "$n 0"
-	elif m=$(sed -n 's/.* \([0-9]*\) of \([0-9]*\) tests failed.*/\1 \2/p' "$out") && [ -n "$m" ]; then
-		read -r bad all <<<"$m"
-		echo "$((all - bad)) $bad"
-	else
-		echo "0 1"
-	fi
-}
+regress_counts() { scripts/regress-counts.sh "$1"; }
 
 if want regress; then
 	step "pg_regress: $(find sql -name '*.sql' | wc -l) tests"

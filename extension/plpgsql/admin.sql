@@ -98,13 +98,9 @@ BEGIN
 	-- the grantor's membership confers nothing (INHERIT FALSE, SET FALSE);
 	-- 15 knows no such options (and rejects the WITH ... TRUE syntax).
 	IF NOT sym_access._grantor_has_admin(roleid) THEN
-		IF current_setting('server_version_num')::int >= 160000 THEN
-			EXECUTE format('GRANT %I TO sym_access_grantor WITH ADMIN TRUE, INHERIT FALSE, SET FALSE',
-						   (SELECT r.rolname FROM pg_roles r WHERE r.oid = roleid));
-		ELSE
-			EXECUTE format('GRANT %I TO sym_access_grantor WITH ADMIN OPTION',
-						   (SELECT r.rolname FROM pg_roles r WHERE r.oid = roleid));
-		END IF;
+		EXECUTE format('GRANT %I TO sym_access_grantor WITH %s', (SELECT r.rolname FROM pg_roles r WHERE r.oid = roleid),
+					   CASE WHEN current_setting('server_version_num')::int >= 160000
+							THEN 'ADMIN TRUE, INHERIT FALSE, SET FALSE' ELSE 'ADMIN OPTION' END);
 	END IF;
 
 	PERFORM sym_access._audit('allow', CASE WHEN inserted THEN 'allowed' ELSE 'updated' END, role_name, NULL,
@@ -125,7 +121,7 @@ DECLARE
 	roleid oid := sym_access._require_role(role_name);
 	g oid;
 	r record;
-	revoked_names jsonb := '[]';
+	revoked_names jsonb := '[]'::jsonb;
 	terminated_total integer := 0;
 	was_allowed boolean;
 BEGIN

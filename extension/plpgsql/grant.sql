@@ -29,6 +29,36 @@ BEGIN
 END
 $$;
 
+-- Names to OIDs (looked up by exact text), then the pair's lock (and, for a
+-- call that adds rows, the role's lock in share mode first).  why says what
+-- is unusable or unknown, with nothing locked.
+CREATE FUNCTION sym_access._lock_named_pair(role_name text, grantee_name text, adds_rows boolean,
+		OUT roleid oid, OUT granteeid oid, OUT why text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	why := COALESCE(sym_access._name_problem(role_name, 'role'), sym_access._name_problem(grantee_name, 'grantee'));
+	IF why IS NOT NULL THEN
+		RETURN;
+	END IF;
+	SELECT r.oid INTO roleid FROM pg_roles r WHERE r.rolname = role_name;
+	IF roleid IS NULL THEN
+		why := format('role "%s" does not exist', role_name);
+		RETURN;
+	END IF;
+	SELECT r.oid INTO granteeid FROM pg_roles r WHERE r.rolname = grantee_name;
+	IF granteeid IS NULL THEN
+		why := format('user "%s" does not exist', grantee_name);
+		RETURN;
+	END IF;
+	IF adds_rows THEN
+		PERFORM sym_access._lock_role(roleid, false);
+	END IF;
+	PERFORM sym_access._lock_pair(roleid, granteeid, true);
+END
+$$;
+
 CREATE FUNCTION sym_access.grant(role text, grantee text,
 								 duration interval DEFAULT NULL,
 								 context jsonb DEFAULT '{}')
@@ -51,7 +81,7 @@ DECLARE
 	cap timestamptz;
 	exp timestamptz;
 	clamped boolean := false;
-	extra jsonb := '{}';
+	extra jsonb := '{}'::jsonb;
 	m record;
 	outcome text;
 	message text;
@@ -60,22 +90,11 @@ BEGIN
 	ctx := sym_access._context(context);
 	run := COALESCE(ctx ->> 'run_srn', '');
 
-	why := COALESCE(sym_access._name_problem(role_name, 'role'), sym_access._name_problem(grantee_name, 'grantee'));
+	SELECT p.roleid, p.granteeid, p.why INTO roleid, granteeid, why
+	  FROM sym_access._lock_named_pair(role_name, grantee_name, true) p;
 	IF why IS NOT NULL THEN
 		RETURN sym_access._finish('grant', role_name, grantee_name, ctx, 'denied', why, NULL, NULL, NULL);
 	END IF;
-	SELECT r.oid INTO roleid FROM pg_roles r WHERE r.rolname = role_name;
-	IF roleid IS NULL THEN
-		RETURN sym_access._finish('grant', role_name, grantee_name, ctx, 'denied',
-			format('role "%s" does not exist', role_name), NULL, NULL, NULL);
-	END IF;
-	SELECT r.oid INTO granteeid FROM pg_roles r WHERE r.rolname = grantee_name;
-	IF granteeid IS NULL THEN
-		RETURN sym_access._finish('grant', role_name, grantee_name, ctx, 'denied',
-			format('user "%s" does not exist', grantee_name), NULL, NULL, NULL);
-	END IF;
-	PERFORM sym_access._lock_role(roleid, false);
-	PERFORM sym_access._lock_pair(roleid, granteeid, true);
 
 	SELECT a.default_duration, a.max_duration INTO policy FROM sym_access.allowed_role a WHERE a.role = roleid;
 	IF NOT FOUND THEN
@@ -182,21 +201,11 @@ BEGIN
 	ctx := sym_access._context(context);
 	run := COALESCE(ctx ->> 'run_srn', '');
 
-	why := COALESCE(sym_access._name_problem(role_name, 'role'), sym_access._name_problem(grantee_name, 'grantee'));
+	SELECT p.roleid, p.granteeid, p.why INTO roleid, granteeid, why
+	  FROM sym_access._lock_named_pair(role_name, grantee_name, false) p;
 	IF why IS NOT NULL THEN
 		RETURN sym_access._finish('revoke', role_name, grantee_name, ctx, 'denied', why, NULL, NULL, NULL);
 	END IF;
-	SELECT x.oid INTO roleid FROM pg_roles x WHERE x.rolname = role_name;
-	IF roleid IS NULL THEN
-		RETURN sym_access._finish('revoke', role_name, grantee_name, ctx, 'denied',
-			format('role "%s" does not exist', role_name), NULL, NULL, NULL);
-	END IF;
-	SELECT x.oid INTO granteeid FROM pg_roles x WHERE x.rolname = grantee_name;
-	IF granteeid IS NULL THEN
-		RETURN sym_access._finish('revoke', role_name, grantee_name, ctx, 'denied',
-			format('user "%s" does not exist', grantee_name), NULL, NULL, NULL);
-	END IF;
-	PERFORM sym_access._lock_pair(roleid, granteeid, true);
 
 	-- Refuse before changing anything if the revoke could not complete.
 	IF (sym_access._membership(roleid, granteeid)).ours AND NOT sym_access._grantor_has_admin(roleid) THEN

@@ -1,8 +1,10 @@
 
 --
 -- pg_tle edition: the extension's owner runs the admin functions,
--- purge_audit and check, which call the grantor's internal helpers.  Then
--- take back what the ownership step lent.
+-- purge_audit and check, which call the grantor's internal helpers.  Granted
+-- here, after the change of owner: granted before it, ALTER ... OWNER would
+-- pass the installer's own entry on to the new owner.  Then take back what
+-- the ownership step lent.
 --
 DO $owner$
 DECLARE

@@ -63,6 +63,7 @@ check "operator functions owned by the grantor, none executable by PUBLIC" "4|0"
 as rds_admin app <<'SQL'
 CREATE ROLE app_ro NOLOGIN;
 CREATE ROLE alice LOGIN;
+CREATE ROLE bob LOGIN;
 CREATE ROLE sym_bot LOGIN;
 GRANT sym_access_operator TO sym_bot;
 SQL
@@ -127,6 +128,42 @@ if pg_dump -U rds_admin -Fc -f "$tmp/app.dump" app 2>"$tmp/dump.err"; then
 		"SELECT (sym_access.grant('app_ro', 'alice', '2 hours', '{\"run_srn\": \"r4\"}')).outcome"
 else
 	not_ok "admin dumps the database: $(cat "$tmp/dump.err")"
+fi
+
+# 5. expiry without a worker: pg_cron calls sym_access.expire() as the bot
+# and revokes a due grant on its own (where this server has pg_cron).
+if [ "$(as postgres postgres -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_cron'")" = 1 ]; then
+	as postgres postgres -c 'CREATE EXTENSION pg_cron' >/dev/null
+	check "the bot grants for one second (for pg_cron)" "granted" sym_bot app \
+		"SELECT (sym_access.grant('app_ro', 'bob', '1 second', '{\"run_srn\": \"r-cron\"}')).outcome"
+	as postgres postgres -c "SELECT cron.schedule_in_database('sym_access_expire', '* * * * *', 'SELECT sym_access.expire()', 'app', 'sym_bot')" >/dev/null
+	for _ in $(seq 1 90); do
+		[ "$(as rds_admin app -c "SELECT count(*) FROM sym_access.audit WHERE action = 'expire' AND run_srn = 'r-cron'")" = 1 ] && break
+		sleep 1
+	done
+	check "pg_cron's sweep revoked the due grant, as the bot" "revoked|sym_bot|f" rds_admin app \
+		"SELECT a.outcome, a.called_by, pg_has_role('bob', 'app_ro', 'MEMBER') FROM sym_access.audit a
+		  WHERE a.action = 'expire' AND a.run_srn = 'r-cron'"
+	as postgres postgres -c "SELECT cron.unschedule('sym_access_expire')" >/dev/null
+else
+	echo "# pg_cron is not available on this server: its test runs on 15"
+fi
+
+# 6. every PL/pgSQL function checked statically (CREATE EXTENSION runs with
+# check_function_bodies off), where this server has plpgsql_check.
+if [ "$(as postgres postgres -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'plpgsql_check'")" = 1 ]; then
+	as postgres app -c 'CREATE EXTENSION plpgsql_check' >/dev/null
+	as postgres app -c "SELECT p.oid::regprocedure, c.level, c.message FROM pg_proc p,
+		LATERAL plpgsql_check_function_tb(p.oid, CASE WHEN p.prorettype = 'trigger'::regtype THEN 'sym_access.audit'::regclass ELSE 0 END) c
+		WHERE p.pronamespace = 'sym_access'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')" >"$tmp/plpgsql_check.out"
+	sed 's/^/# plpgsql_check: /' "$tmp/plpgsql_check.out"
+	check "plpgsql_check finds no error in any function" "0" postgres app \
+		"SELECT count(*) FROM pg_proc p,
+		LATERAL plpgsql_check_function_tb(p.oid, CASE WHEN p.prorettype = 'trigger'::regtype THEN 'sym_access.audit'::regclass ELSE 0 END) c
+		WHERE p.pronamespace = 'sym_access'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')
+		  AND c.level = 'error'"
+else
+	echo "# plpgsql_check is not available on this server: it runs on 15"
 fi
 
 echo "$passed passed, $failed failed"
