@@ -351,14 +351,14 @@ BEGIN
 			OR NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = g.grantee)
 		ORDER BY 1, 2
 	LOOP
-		IF NOT sym_access._lock_pair(p.roleid, p.granteeid, false) THEN
-			PERFORM sym_access._log_line('expire', 'skipped', sym_access._role_name(p.roleid),
-				sym_access._role_name(p.granteeid), NULL,
-				'reason="another transaction holds this role and user; due again at the next sweep"');
-			CONTINUE;
-		END IF;
 		BEGIN
-			revoked := revoked + sym_access._expire_pair(p.roleid, p.granteeid);
+			IF sym_access._lock_pair(p.roleid, p.granteeid, false) THEN
+				revoked := revoked + sym_access._expire_pair(p.roleid, p.granteeid);
+			ELSE
+				PERFORM sym_access._log_line('expire', 'skipped', sym_access._role_name(p.roleid),
+					sym_access._role_name(p.granteeid), NULL,
+					'reason="another transaction holds this role and user; due again at the next sweep"');
+			END IF;
 		EXCEPTION
 			WHEN lock_not_available THEN
 				PERFORM sym_access._log_line('expire', 'skipped', sym_access._role_name(p.roleid),
@@ -376,6 +376,14 @@ BEGIN
 					USING ERRCODE = st;
 		END;
 	END LOOP;
+
+	-- Lock rows of dropped roles go too (those another transaction holds
+	-- wait for the next sweep).
+	DELETE FROM sym_access.pair_lock l
+	 WHERE l.ctid = ANY (ARRAY(SELECT x.ctid FROM sym_access.pair_lock x
+								WHERE NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = x.role)
+								   OR (x.grantee <> 0 AND NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = x.grantee))
+								  FOR UPDATE SKIP LOCKED));
 
 	-- Close the allow-list entries of roles that were dropped.
 	FOR dropped_role IN

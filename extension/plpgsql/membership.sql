@@ -3,42 +3,68 @@
 -- catalog says about a membership, GRANT/REVOKE by names read from the
 -- catalog by OID (never from caller text), and ending a grantee's sessions.
 --
--- Locks are transaction-scoped advisory locks.  In SQL they are per
--- database (the C edition's lock tags use database 0, i.e. the whole
--- cluster), so two databases that both run sym_access do not serialize
--- each other's calls for the same pair.  The pair lock uses the two-int
--- form (role OID, grantee OID); the role lock the one-bigint form with
--- 0x5342 in the high half: they cannot collide with each other, but can
--- with an application's own advisory locks of the same values.
+-- Locks.  The C edition takes private lock tags that no SQL can take; in
+-- SQL an advisory lock on the pair's numbers could be taken by anyone, the
+-- grantee included, who would then stall its own expiry for good.  So the
+-- locks are row locks on sym_access.pair_lock, which only the grantor and
+-- the extension's owner may write (and so lock): one row per (role,
+-- grantee) ever handled, and (role, 0) for the role as a whole.  Like every
+-- table they are per database: two databases running sym_access on one
+-- cluster do not serialize each other's calls for the same pair (the C
+-- edition's locks are cluster-wide).
 --
+CREATE TABLE sym_access.pair_lock (
+	role	oid NOT NULL,
+	grantee oid NOT NULL,
+	PRIMARY KEY (role, grantee)
+);
+COMMENT ON TABLE sym_access.pair_lock IS
+	'Rows that sym_access''s functions lock to serialize calls for one role and grantee (pg_tle edition)';
+CREATE TRIGGER pair_lock_guard
+	BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON sym_access.pair_lock
+	FOR EACH STATEMENT EXECUTE FUNCTION sym_access.table_guard();
 
+-- grant() holds the role's lock in share mode, disallow_role() exclusively,
+-- so that disallow_role() never misses a grant still in flight.  Taken
+-- before any pair lock, always.
 CREATE FUNCTION sym_access._lock_role(roleid oid, exclusive boolean)
 RETURNS void LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	INSERT INTO sym_access.pair_lock AS l (role, grantee) VALUES (roleid, 0) ON CONFLICT DO NOTHING;
 	IF exclusive THEN
-		PERFORM pg_advisory_xact_lock((x'5342' :: bigint << 32) | roleid::bigint);
+		PERFORM FROM sym_access.pair_lock l WHERE l.role = roleid AND l.grantee = 0 FOR UPDATE;
 	ELSE
-		PERFORM pg_advisory_xact_lock_shared((x'5342' :: bigint << 32) | roleid::bigint);
+		PERFORM FROM sym_access.pair_lock l WHERE l.role = roleid AND l.grantee = 0 FOR SHARE;
 	END IF;
 END
 $$;
 
--- OIDs above 2^31 wrap to negative int4 keys; the mapping stays one to one.
+-- The pair's lock; without wait, false at once when another transaction
+-- holds it (the sweep never waits for a pair: a bot that keeps its
+-- transaction open must not stall it).  A row another transaction is still
+-- inserting makes the INSERT wait: expire()'s lock_timeout bounds that.
 CREATE FUNCTION sym_access._lock_pair(roleid oid, granteeid oid, wait boolean)
 RETURNS boolean LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	r int := (roleid::bigint - CASE WHEN roleid::bigint > 2147483647 THEN 4294967296 ELSE 0 END)::int;
-	g int := (granteeid::bigint - CASE WHEN granteeid::bigint > 2147483647 THEN 4294967296 ELSE 0 END)::int;
 BEGIN
+	IF NOT wait THEN
+		PERFORM FROM sym_access.pair_lock l WHERE l.role = roleid AND l.grantee = granteeid FOR UPDATE SKIP LOCKED;
+		IF FOUND THEN
+			RETURN true;
+		ELSIF EXISTS (SELECT FROM sym_access.pair_lock l WHERE l.role = roleid AND l.grantee = granteeid) THEN
+			RETURN false;
+		END IF;
+	END IF;
+	INSERT INTO sym_access.pair_lock AS l (role, grantee) VALUES (roleid, granteeid) ON CONFLICT DO NOTHING;
 	IF wait THEN
-		PERFORM pg_advisory_xact_lock(r, g);
+		PERFORM FROM sym_access.pair_lock l WHERE l.role = roleid AND l.grantee = granteeid FOR UPDATE;
 		RETURN true;
 	END IF;
-	RETURN pg_try_advisory_xact_lock(r, g);
+	PERFORM FROM sym_access.pair_lock l WHERE l.role = roleid AND l.grantee = granteeid FOR UPDATE SKIP LOCKED;
+	RETURN FOUND;
 END
 $$;
 

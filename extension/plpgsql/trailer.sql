@@ -6,6 +6,9 @@
 -- pass the installer's own entry on to the new owner.  Then take back what
 -- the ownership step lent.
 --
+-- The grantor takes and cleans the locks of the operator functions.
+GRANT SELECT, INSERT, UPDATE, DELETE ON sym_access.pair_lock TO sym_access_grantor;
+
 DO $owner$
 DECLARE
 	f pg_catalog.regprocedure;

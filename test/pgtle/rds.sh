@@ -83,6 +83,18 @@ check "bot's expire() revokes the due grant" "1|f" sym_bot app \
 	"SELECT sym_access.expire(), pg_has_role('alice', 'app_ro', 'MEMBER')"
 check "expire is audited" "expire|revoked|r2" rds_admin app \
 	"SELECT action, outcome, run_srn FROM sym_access.audit ORDER BY id DESC LIMIT 1"
+# SQL advisory locks are anyone's: a grantee holding them on the pair's
+# numbers (both forms) must not stall its own expiry.
+check "bot grants for one second (the grantee then holds advisory locks)" "granted" sym_bot app \
+	"SELECT (sym_access.grant('app_ro', 'alice', '1 second', '{\"run_srn\": \"r-adv\"}')).outcome"
+psql -qXAt -U alice -d app -c "SELECT pg_advisory_lock(oid::int, (SELECT oid::int FROM pg_roles WHERE rolname = 'alice')),
+	pg_advisory_lock(oid::bigint), pg_advisory_lock((x'5342'::bigint << 32) | oid::bigint), pg_sleep(8)
+	FROM pg_roles WHERE rolname = 'app_ro'" >/dev/null 2>&1 &
+holder=$!
+sleep 1.5
+check "... which do not stall its expiry" "1|f" sym_bot app \
+	"SELECT sym_access.expire(), pg_has_role('alice', 'app_ro', 'MEMBER')"
+wait "$holder"
 check "bot cannot write the audit" "42501" sym_bot app \
 	"DO \$\$ BEGIN INSERT INTO sym_access.audit (action, outcome) VALUES ('grant', 'forged'); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$"
 check "admin (the table owner) cannot delete audit rows" "42501" rds_admin app \
@@ -97,6 +109,13 @@ check "health check is clean" "0" rds_admin app "SELECT count(*) FROM sym_access
 check "admin (the extension's owner) may purge, never under 30 days" "22023" rds_admin app \
 	"DO \$\$ BEGIN PERFORM sym_access.purge_audit('1 day'); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$"
 check "... and purges" "0" rds_admin app "SELECT sym_access.purge_audit('400 days')"
+# The audit guard lets purge_audit's own DELETE through, and no look-alike.
+as rds_admin app -c "INSERT INTO sym_access.audit (action, outcome, at) VALUES ('grant', 'old', now() - interval '400 days')" \
+	-c "CREATE FUNCTION public.purge_audit(older_than interval) RETURNS bigint LANGUAGE plpgsql AS \$\$
+		DECLARE cutoff timestamptz := now() - older_than; BEGIN DELETE FROM sym_access.audit WHERE at < cutoff; RETURN 0; END \$\$"
+check "a look-alike purge_audit of the admin's is refused" "42501" rds_admin app \
+	"DO \$\$ BEGIN PERFORM public.purge_audit('300 days'); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$"
+check "purge_audit removes a row older than the cut-off" "1" rds_admin app "SELECT sym_access.purge_audit('300 days')"
 as rds_admin app -c "SELECT sym_access.allow_role('app_ro')" \
 	-c "SELECT sym_access.grant('app_ro', 'alice', '1 hour', '{\"run_srn\": \"r4\"}')" >/dev/null 2>&1 ||
 	as sym_bot app -c "SELECT sym_access.grant('app_ro', 'alice', '1 hour', '{\"run_srn\": \"r4\"}')" >/dev/null
