@@ -6,6 +6,9 @@
 #                        pg_regress, isolation, worker, shim and deployment lint
 #   make demo            the escalate/deescalate flow end to end, then clean up
 #   make matrix          the extension suites against PostgreSQL 15, 17 and 18
+#   make pgtle           dist/sym_access.pgtle.sql, the pg_tle edition (RDS, Aurora)
+#   make check-generated fail if extension/sym_access--1.1.0.sql is not what
+#                        scripts/gen-sql.sh c makes of extension/sql/
 #   make fuzz            the shim's libFuzzer harnesses, FUZZ_SECONDS each (default 60)
 #   make lambda-zip      dist/sym-access-lambda.zip (reproducible: same commit, same bytes)
 #   make deb             dist/postgresql-<major>-sym-access_<version>-1_<arch>.deb per
@@ -35,7 +38,22 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: test demo matrix lint lambda-zip shim clean-all deb dist fuzz
+.PHONY: test demo matrix lint lambda-zip shim clean-all deb dist fuzz pgtle check-generated
+
+# The C edition's install script is generated from the SQL both editions
+# share (extension/sql/) and kept committed; `make` refreshes it.
+GENERATED_SQL = extension/sym_access--1.1.0.sql
+all: $(GENERATED_SQL)
+$(GENERATED_SQL): extension/sql/sym_access.sql.in extension/sql/c.sections scripts/gen-sql.sh
+	scripts/gen-sql.sh c > $@.tmp && mv $@.tmp $@
+
+check-generated:
+	@scripts/gen-sql.sh c | cmp -s - $(GENERATED_SQL) || \
+		{ echo "$(GENERATED_SQL) is stale: run make and commit it" >&2; exit 1; }
+
+pgtle:
+	mkdir -p dist
+	scripts/pgtle-dist.sh -o dist/sym_access.pgtle.sql
 
 # PGXS's clean covers the extension; this also cleans the shim and dist/.
 clean-all: clean

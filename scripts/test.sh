@@ -20,13 +20,18 @@
 #      reproducible lambda zip, and the .deb installed, used, upgraded and
 #      removed in a clean debootstrap'ed Debian 12 root (needs root)
 #
-# SUITES="style regress isolation worker faults attacks shim lint fuzz package" selects parts (default: all).
+#  10. the pg_tle edition (test/pgtle/run.sh): its own PostgreSQL 15 and 18
+#      trees with pg_tle built from ../shared/vendor, the sql/ suite and the
+#      isolation specs against the edition installed by a non-superuser admin,
+#      and the RDS emulation suite
+#
+# SUITES="style regress isolation worker faults attacks shim lint fuzz package pgtle" selects parts (default: all).
 # PG_CONFIG=... runs against another server build (see scripts/matrix.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 export PG_CONFIG=${PG_CONFIG:-pg_config}
-SUITES=${SUITES:-style regress isolation worker faults attacks shim lint fuzz package}
+SUITES=${SUITES:-style regress isolation worker faults attacks shim lint fuzz package pgtle}
 
 step() { printf '\n==> %s\n' "$*"; }
 want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -46,6 +51,8 @@ scripts/deps.sh || exit 1
 if want style; then
 	step "pgindent style of extension/src (scripts/indent.sh --check)"
 	if scripts/indent.sh --check; then count style 1 0; else count style 0 1; fi
+	step "generated install script is up to date (make check-generated)"
+	if make -s check-generated; then count generated 1 0; else count generated 0 1; fi
 fi
 
 # sudo only where the install tree is not ours to write.
@@ -73,17 +80,7 @@ test/cluster.sh start "$tmp/pg" || exit 1
 . "$tmp/pg/env"
 
 # pg_regress output: "All N tests passed." / "M of N tests failed."
-regress_counts() {
-	local out=$1 n m
-	if n=$(sed -n 's/.*All \([0-9]*\) tests passed.*/\1/p' "$out") && [ -n "$n" ]; then
-		echo "$n 0"
-	elif m=$(sed -n 's/.* \([0-9]*\) of \([0-9]*\) tests failed.*/\1 \2/p' "$out") && [ -n "$m" ]; then
-		read -r bad all <<<"$m"
-		echo "$((all - bad)) $bad"
-	else
-		echo "0 1"
-	fi
-}
+regress_counts() { scripts/regress-counts.sh "$1"; }
 
 if want regress; then
 	step "pg_regress: $(find sql -name '*.sql' | wc -l) tests"
@@ -161,6 +158,14 @@ if want package; then
 	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/package.out" | tail -1)
 	read -r p f <<<"${n:-0 1}"
 	count package "$p" "$f"
+fi
+
+if want pgtle; then
+	step "pg_tle edition: test/pgtle/run.sh"
+	test/pgtle/run.sh 2>&1 | tee "$tmp/pgtle.out"
+	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/pgtle.out" | tail -1)
+	read -r p f <<<"${n:-0 1}"
+	count pgtle "$p" "$f"
 fi
 
 step "summary"

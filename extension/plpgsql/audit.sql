@@ -1,0 +1,56 @@
+--
+-- audit.sql (mirrors extension/src/audit.c): one audit row and one LOG line
+-- per decision.  RAISE LOG adds the caller's statement to the server log
+-- (log_min_error_statement); the LOG line itself is the same as the C
+-- edition's.
+--
+
+-- Log values are bare when harmless and JSON-quoted otherwise, so a role
+-- called "x outcome=granted" or one with a newline cannot forge fields.
+CREATE FUNCTION sym_access._log_value(value text)
+RETURNS text LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN value IS NULL THEN '-'
+				WHEN value ~ '^[!#-<>-\[\]-~]+$' THEN value
+				ELSE to_jsonb(value)::text END
+$$;
+
+CREATE FUNCTION sym_access._log_line(action text, outcome text, role text,
+									 grantee text, run text, tail text)
+RETURNS void LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RAISE LOG '%', format('sym_access: action=%s outcome=%s role=%s grantee=%s run=%s %s',
+						  action, outcome, sym_access._log_value(role), sym_access._log_value(grantee),
+						  sym_access._log_value(run), tail);
+END
+$$;
+
+-- Insert the audit row (in the transaction that makes the change), emit the
+-- LOG line, return the row's id.  The context keys without a column of
+-- their own go to detail.context.
+CREATE FUNCTION sym_access._audit(action text, outcome text, role_name text, grantee text,
+								  ctx jsonb, duration interval, expires_at timestamptz,
+								  message text, extra jsonb)
+RETURNS bigint LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	id bigint;
+	run text := NULLIF(ctx ->> 'run_srn', '');
+	rest jsonb := COALESCE(ctx, '{}') - '{run_srn,requester,approver,reason}'::text[];
+BEGIN
+	INSERT INTO sym_access.audit
+		(action, outcome, role_name, grantee, requester, approver, run_srn, reason,
+		 duration, expires_at, detail)
+	VALUES (action, outcome, role_name, grantee, ctx ->> 'requester', ctx ->> 'approver', run,
+			ctx ->> 'reason', duration, expires_at,
+			jsonb_strip_nulls(jsonb_build_object('message', message)) || COALESCE(extra, '{}')
+			|| CASE WHEN rest = '{}' THEN '{}'::jsonb ELSE jsonb_build_object('context', rest) END)
+	RETURNING audit.id INTO id;
+	PERFORM sym_access._log_line(action, outcome, role_name, grantee, run, 'audit_id=' || id);
+	RETURN id;
+END
+$$;

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# RDS emulation suite for the pg_tle edition (run by test/pgtle/run.sh).
+#
+# Against the running cluster of "$PGHOST" (pg_tle preloaded), everything of
+# sym_access's is done by a non-superuser admin like RDS's master user
+# (LOGIN CREATEROLE CREATEDB, member of rds_superuser and pgtle_admin): install
+# through dist/sym_access.pgtle.sql, CREATE EXTENSION, allow, grant / revoke /
+# expire as the bot, disallow, update to a newer version, pg_dump and restore
+# into a fresh database. The superuser only sets the platform up (what AWS does).
+# Prints one "N passed, M failed" line.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 1
+passed=0
+failed=0
+tmp=$(mktemp -d /tmp/sym_access_rds.XXXXXX)
+chmod 755 "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+# check NAME EXPECTED ROLE DB SQL: the query's single value must equal EXPECTED
+check() {
+	local name=$1 want=$2 role=$3 db=$4 sql=$5 got
+	# a refusal's SQLSTATE comes back as a NOTICE (see the DO blocks below)
+	got=$(psql -qXAt -v ON_ERROR_STOP=1 -U "$role" -d "$db" -c "$sql" 2>&1 | sed 's/^NOTICE:  //')
+	if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name (expected '$want', got '$got')"; fi
+}
+as() { psql -qXAt -v ON_ERROR_STOP=1 -U "$1" -d "$2" "${@:3}"; }
+
+# The platform: rds_superuser may create in databases and hand out
+# pg_signal_backend (on 16+ that needs ADMIN on it: assumed of RDS).
+as postgres postgres <<'SQL' || { not_ok "platform set-up"; echo "$passed passed, $failed failed"; exit 1; }
+CREATE ROLE rds_superuser NOLOGIN;
+GRANT pg_signal_backend TO rds_superuser WITH ADMIN OPTION;
+CREATE ROLE rds_admin LOGIN CREATEROLE CREATEDB;
+GRANT rds_superuser TO rds_admin;
+SQL
+as rds_admin postgres -c 'CREATE DATABASE app'
+as postgres app -c 'CREATE EXTENSION pg_tle' -c 'GRANT pgtle_admin TO rds_admin'
+
+# 1. install
+if as rds_admin app -f dist/sym_access.pgtle.sql >"$tmp/install.out" 2>&1; then ok "admin runs dist/sym_access.pgtle.sql"; else not_ok "admin runs dist/sym_access.pgtle.sql: $(cat "$tmp/install.out")"; fi
+check "pg_tle knows sym_access 1.1.0" "1.1.0" rds_admin app \
+	"SELECT default_version FROM pgtle.available_extensions() WHERE name = 'sym_access'"
+check "admin creates the extension" "rds_admin|f" rds_admin app \
+	"CREATE EXTENSION sym_access; SELECT e.extowner::regrole, r.rolsuper FROM pg_extension e JOIN pg_roles r ON r.oid = e.extowner WHERE e.extname = 'sym_access'"
+check "what the install lent is taken back: the grantor has pg_signal_backend only" "pg_signal_backend" rds_admin app \
+	"SELECT string_agg(roleid::regrole::text, ',') FROM pg_auth_members WHERE member = 'sym_access_grantor'::regrole"
+# (on 16+ the admin keeps the ADMIN OPTION that CREATE ROLE gave it, with
+# neither INHERIT nor SET: it cannot act as the grantor)
+check "... and no member that can act as it" "0" rds_admin app \
+	"SELECT count(*) FROM pg_auth_members m WHERE m.roleid = 'sym_access_grantor'::regrole
+	    AND COALESCE((to_jsonb(m) ->> 'inherit_option')::bool OR (to_jsonb(m) ->> 'set_option')::bool, true)"
+check "... and no CREATE on the schema" "f" rds_admin app \
+	"SELECT has_schema_privilege('sym_access_grantor', 'sym_access', 'CREATE')"
+check "operator functions owned by the grantor, none executable by PUBLIC" "4|0" rds_admin app \
+	"SELECT count(*) FILTER (WHERE proowner = 'sym_access_grantor'::regrole AND proname IN ('grant','revoke','expire','resolve_user')),
+	        count(*) FILTER (WHERE has_function_privilege('public', oid, 'EXECUTE'))
+	   FROM pg_proc WHERE pronamespace = 'sym_access'::regnamespace"
+
+# 2. operate: the admin makes the roles; the bot has no ADMIN OPTION anywhere
+as rds_admin app <<'SQL'
+CREATE ROLE app_ro NOLOGIN;
+CREATE ROLE alice LOGIN;
+CREATE ROLE bob LOGIN;
+CREATE ROLE sym_bot LOGIN;
+GRANT sym_access_operator TO sym_bot;
+SQL
+check "admin allows a role it made" "" rds_admin app "SELECT sym_access.allow_role('app_ro', 'read only')"
+check "the grantor holds ADMIN OPTION on it" "t" rds_admin app \
+	"SELECT bool_or(admin_option) FROM pg_auth_members WHERE roleid = 'app_ro'::regrole AND member = 'sym_access_grantor'::regrole"
+check "admin cannot allow rds_superuser" "42501" rds_admin app \
+	"DO \$\$ BEGIN PERFORM sym_access.allow_role('rds_superuser'); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$" 
+check "bot grants" "granted|t" sym_bot app \
+	"SELECT (sym_access.grant('app_ro', 'alice', '1 hour', '{\"run_srn\": \"r1\"}')).outcome, pg_has_role('alice', 'app_ro', 'MEMBER')"
+check "bot revokes" "revoked|f" sym_bot app \
+	"SELECT (sym_access.revoke('app_ro', 'alice', '{\"run_srn\": \"r1\"}')).outcome, pg_has_role('alice', 'app_ro', 'MEMBER')"
+check "bot grants for one second" "granted" sym_bot app \
+	"SELECT (sym_access.grant('app_ro', 'alice', '1 second', '{\"run_srn\": \"r2\"}')).outcome"
+sleep 1.5
+check "bot's expire() revokes the due grant" "1|f" sym_bot app \
+	"SELECT sym_access.expire(), pg_has_role('alice', 'app_ro', 'MEMBER')"
+check "expire is audited" "expire|revoked|r2" rds_admin app \
+	"SELECT action, outcome, run_srn FROM sym_access.audit ORDER BY id DESC LIMIT 1"
+# SQL advisory locks are anyone's: a grantee holding them on the pair's
+# numbers (both forms) must not stall its own expiry.
+check "bot grants for one second (the grantee then holds advisory locks)" "granted" sym_bot app \
+	"SELECT (sym_access.grant('app_ro', 'alice', '1 second', '{\"run_srn\": \"r-adv\"}')).outcome"
+psql -qXAt -U alice -d app -c "SELECT pg_advisory_lock(oid::int, (SELECT oid::int FROM pg_roles WHERE rolname = 'alice')),
+	pg_advisory_lock(oid::bigint), pg_advisory_lock((x'5342'::bigint << 32) | oid::bigint), pg_sleep(8)
+	FROM pg_roles WHERE rolname = 'app_ro'" >/dev/null 2>&1 &
+holder=$!
+sleep 1.5
+check "... which do not stall its expiry" "1|f" sym_bot app \
+	"SELECT sym_access.expire(), pg_has_role('alice', 'app_ro', 'MEMBER')"
+wait "$holder"
+check "bot cannot write the audit" "42501" sym_bot app \
+	"DO \$\$ BEGIN INSERT INTO sym_access.audit (action, outcome) VALUES ('grant', 'forged'); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$"
+check "admin (the table owner) cannot delete audit rows" "42501" rds_admin app \
+	"DO \$\$ BEGIN DELETE FROM sym_access.audit; EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$"
+check "bot grants again" "granted" sym_bot app \
+	"SELECT (sym_access.grant('app_ro', 'alice', '1 hour', '{\"run_srn\": \"r3\"}')).outcome"
+check "admin disallows: the grant made by the grantor is revoked" "1|f" rds_admin app \
+	"SELECT sym_access.disallow_role('app_ro'), pg_has_role('alice', 'app_ro', 'MEMBER')"
+check "... and the grantor's ADMIN OPTION on the role" "f" rds_admin app \
+	"SELECT EXISTS (SELECT FROM pg_auth_members WHERE roleid = 'app_ro'::regrole AND member = 'sym_access_grantor'::regrole)"
+check "health check is clean" "0" rds_admin app "SELECT count(*) FROM sym_access.check()"
+check "admin (the extension's owner) may purge, never under 30 days" "22023" rds_admin app \
+	"DO \$\$ BEGIN PERFORM sym_access.purge_audit('1 day'); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$"
+check "... and purges" "0" rds_admin app "SELECT sym_access.purge_audit('400 days')"
+# The audit guard lets purge_audit's own DELETE through, and no look-alike.
+as rds_admin app -c "INSERT INTO sym_access.audit (action, outcome, at) VALUES ('grant', 'old', now() - interval '400 days')" \
+	-c "CREATE FUNCTION public.purge_audit(older_than interval) RETURNS bigint LANGUAGE plpgsql AS \$\$
+		DECLARE cutoff timestamptz := now() - older_than; BEGIN DELETE FROM sym_access.audit WHERE at < cutoff; RETURN 0; END \$\$"
+check "a look-alike purge_audit of the admin's is refused" "42501" rds_admin app \
+	"DO \$\$ BEGIN PERFORM public.purge_audit('300 days'); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$"
+check "purge_audit removes a row older than the cut-off" "1" rds_admin app "SELECT sym_access.purge_audit('300 days')"
+as rds_admin app -c "SELECT sym_access.allow_role('app_ro')" \
+	-c "SELECT sym_access.grant('app_ro', 'alice', '1 hour', '{\"run_srn\": \"r4\"}')" >/dev/null 2>&1 ||
+	as sym_bot app -c "SELECT sym_access.grant('app_ro', 'alice', '1 hour', '{\"run_srn\": \"r4\"}')" >/dev/null
+as sym_bot app -c "SELECT sym_access.grant('app_ro', 'alice', '1 hour', '{\"run_srn\": \"r4\"}')" >/dev/null
+audit_rows=$(as rds_admin app -c 'SELECT count(*) FROM sym_access.audit')
+
+# 3. update to a newer version through pg_tle: the script adds the path,
+# makes the new version the default (a TLE's dump restores the default).
+printf '%s\n' "COMMENT ON TABLE sym_access.audit IS 'Append-only trail (updated by the 1.1.1 drill)';" >"$tmp/up.sql"
+scripts/pgtle-dist.sh -v 1.1.1 -u "1.1.0=$tmp/up.sql" -o "$tmp/next.pgtle.sql"
+if as rds_admin app -f "$tmp/next.pgtle.sql" >"$tmp/update.out" 2>&1; then ok "admin adds 1.1.1 and the update path"; else not_ok "admin adds 1.1.1: $(cat "$tmp/update.out")"; fi
+check "ALTER EXTENSION UPDATE by the admin keeps every audit row" "1.1.1|$audit_rows" rds_admin app \
+	"ALTER EXTENSION sym_access UPDATE; SELECT extversion, (SELECT count(*) FROM sym_access.audit) FROM pg_extension WHERE extname = 'sym_access'"
+check "1.1.1 is pg_tle's default now" "1.1.1" rds_admin app \
+	"SELECT default_version FROM pgtle.available_extensions() WHERE name = 'sym_access'"
+check "the grant survived the update" "t" rds_admin app "SELECT pg_has_role('alice', 'app_ro', 'MEMBER')"
+
+# 4. pg_dump and restore into a fresh database, as the admin
+if pg_dump -U rds_admin -Fc -f "$tmp/app.dump" app 2>"$tmp/dump.err"; then
+	ok "admin dumps the database"
+	as rds_admin postgres -c 'CREATE DATABASE app_restored'
+	as postgres app_restored -c 'CREATE EXTENSION pg_tle' >/dev/null
+	pg_restore -U rds_admin -d app_restored "$tmp/app.dump" >"$tmp/restore.out" 2>&1
+	check "restored: the policy and the trail" "1.1.1|1|$audit_rows|1" rds_admin app_restored \
+		"SELECT (SELECT extversion FROM pg_extension WHERE extname = 'sym_access'),
+		        (SELECT count(*) FROM sym_access.allowed_role), (SELECT count(*) FROM sym_access.audit),
+		        (SELECT count(*) FROM sym_access.active_grant)"
+	check "the bot works in the restored database" "extended" sym_bot app_restored \
+		"SELECT (sym_access.grant('app_ro', 'alice', '2 hours', '{\"run_srn\": \"r4\"}')).outcome"
+else
+	not_ok "admin dumps the database: $(cat "$tmp/dump.err")"
+fi
+
+# 5. expiry without a worker: pg_cron calls sym_access.expire() as the bot
+# and revokes a due grant on its own (where this server has pg_cron).
+if [ "$(as postgres postgres -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_cron'")" = 1 ]; then
+	as postgres postgres -c 'CREATE EXTENSION pg_cron' >/dev/null
+	check "the bot grants for one second (for pg_cron)" "granted" sym_bot app \
+		"SELECT (sym_access.grant('app_ro', 'bob', '1 second', '{\"run_srn\": \"r-cron\"}')).outcome"
+	as postgres postgres -c "SELECT cron.schedule_in_database('sym_access_expire', '* * * * *', 'SELECT sym_access.expire()', 'app', 'sym_bot')" >/dev/null
+	for _ in $(seq 1 90); do
+		[ "$(as rds_admin app -c "SELECT count(*) FROM sym_access.audit WHERE action = 'expire' AND run_srn = 'r-cron'")" = 1 ] && break
+		sleep 1
+	done
+	check "pg_cron's sweep revoked the due grant, as the bot" "revoked|sym_bot|f" rds_admin app \
+		"SELECT a.outcome, a.called_by, pg_has_role('bob', 'app_ro', 'MEMBER') FROM sym_access.audit a
+		  WHERE a.action = 'expire' AND a.run_srn = 'r-cron'"
+	as postgres postgres -c "SELECT cron.unschedule('sym_access_expire')" >/dev/null
+else
+	echo "# pg_cron is not available on this server: its test runs on 15"
+fi
+
+# 6. every PL/pgSQL function checked statically (CREATE EXTENSION runs with
+# check_function_bodies off), where this server has plpgsql_check.
+if [ "$(as postgres postgres -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'plpgsql_check'")" = 1 ]; then
+	as postgres app -c 'CREATE EXTENSION plpgsql_check' >/dev/null
+	as postgres app -c "SELECT p.oid::regprocedure, c.level, c.message FROM pg_proc p,
+		LATERAL plpgsql_check_function_tb(p.oid, CASE WHEN p.prorettype = 'trigger'::regtype THEN 'sym_access.audit'::regclass ELSE 0 END) c
+		WHERE p.pronamespace = 'sym_access'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')" >"$tmp/plpgsql_check.out"
+	sed 's/^/# plpgsql_check: /' "$tmp/plpgsql_check.out"
+	check "plpgsql_check finds no error in any function" "0" postgres app \
+		"SELECT count(*) FROM pg_proc p,
+		LATERAL plpgsql_check_function_tb(p.oid, CASE WHEN p.prorettype = 'trigger'::regtype THEN 'sym_access.audit'::regclass ELSE 0 END) c
+		WHERE p.pronamespace = 'sym_access'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')
+		  AND c.level = 'error'"
+else
+	echo "# plpgsql_check is not available on this server: it runs on 15"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
