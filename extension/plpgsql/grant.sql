@@ -327,6 +327,42 @@ $$;
 
 -- A pair that another transaction holds is skipped, never waited for; the
 -- lock_timeout bounds the waits that remain (a role's catalog lock on 16+).
+-- On 16+ a GRANT or REVOKE of a role locks the role until its transaction
+-- ends: a bot that keeps its transaction open after a call would stop the
+-- sweep from revoking that role from anybody.  A bot has no business
+-- holding a transaction open longer than the sweep's lock_timeout, so the
+-- sweep ends such sessions (the grantor has pg_signal_backend), logs it and
+-- tries the pair once more.  Returns what _expire_pair returned (memberships
+-- revoked), or -1 when the pair is still to be skipped.
+CREATE FUNCTION sym_access._expire_after_ending_bots(roleid oid, granteeid oid)
+RETURNS integer LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ended bigint;
+BEGIN
+	SELECT count(*) FILTER (WHERE pg_terminate_backend(l.pid)) INTO ended
+	  FROM pg_locks l
+	 WHERE l.locktype = 'object' AND l.granted
+	   AND l.classid = 'pg_catalog.pg_authid'::regclass AND l.objid = roleid
+	   AND l.pid <> pg_backend_pid()
+	   AND EXISTS (SELECT FROM pg_stat_activity a WHERE a.pid = l.pid
+					 AND pg_has_role(a.usesysid, 'sym_access_operator', 'MEMBER'));
+	IF ended = 0 THEN
+		RETURN -1;
+	END IF;
+	PERFORM sym_access._log_line('expire', 'ended_bot_sessions', sym_access._role_name(roleid), NULL, NULL,
+		format('sessions=%s reason="a bot held the role locked in an open transaction, stalling the sweep"', ended));
+	IF NOT sym_access._lock_pair(roleid, granteeid, false) THEN
+		RETURN -1;
+	END IF;
+	RETURN sym_access._expire_pair(roleid, granteeid);
+EXCEPTION
+	WHEN lock_not_available OR insufficient_privilege THEN
+		RETURN -1;
+END
+$$;
+
 -- One pair failing never stops the others: each runs in its own block.
 CREATE FUNCTION sym_access.expire()
 RETURNS integer
@@ -337,6 +373,7 @@ AS $$
 DECLARE
 	p record;
 	revoked integer := 0;
+	retried integer;
 	st text;
 	msg text;
 	dropped_role oid;
@@ -361,9 +398,15 @@ BEGIN
 			END IF;
 		EXCEPTION
 			WHEN lock_not_available THEN
-				PERFORM sym_access._log_line('expire', 'skipped', sym_access._role_name(p.roleid),
-					sym_access._role_name(p.granteeid), NULL,
-					format('reason="%s; due again at the next sweep"', SQLERRM));
+				msg := SQLERRM;
+				retried := sym_access._expire_after_ending_bots(p.roleid, p.granteeid);
+				IF retried < 0 THEN
+					PERFORM sym_access._log_line('expire', 'skipped', sym_access._role_name(p.roleid),
+						sym_access._role_name(p.granteeid), NULL,
+						format('reason="%s; due again at the next sweep"', msg));
+				ELSE
+					revoked := revoked + retried;
+				END IF;
 			WHEN OTHERS THEN
 				st := SQLSTATE;
 				msg := SQLERRM;

@@ -29,6 +29,7 @@ BEGIN
 	FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
 			  WHERE p.pronamespace OPERATOR(pg_catalog.=) 'sym_access'::pg_catalog.regnamespace
 				AND p.proname OPERATOR(pg_catalog.~~) '\_%'
+				AND p.proname OPERATOR(pg_catalog.<>) '_heal_audit_sequence'
 	LOOP
 		EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO sym_access_grantor', f);
 	END LOOP;
