@@ -11,11 +11,12 @@ locals {
   # Parameters the password key may decrypt, and who may decrypt them.
   password_key_parameters = concat(
     [local.password_param_arn],
-    var.db_enabled ? [local.sandbox_key_param_arn] : [],
+    local.sandbox_ec2_count == 1 ? [local.sandbox_key_param_arn] : [],
+    local.sandbox_rds ? [local.sandbox_master_param_arn] : [],
   )
   password_key_readers = concat(
     [aws_iam_role.lambda.arn, local.deployer],
-    var.db_enabled ? [aws_iam_role.sandbox_db[0].arn] : [],
+    local.sandbox_ec2_count == 1 ? [aws_iam_role.sandbox_db[0].arn] : [],
   )
 
   # Administration only: no Encrypt, Decrypt, ReEncrypt, GenerateDataKey or

@@ -28,8 +28,11 @@ locals {
   # Connection settings handed to the Lambda. Only the password is secret; it
   # travels through SSM, never through the environment. TLS always verifies the
   # server (verify-full by default) and channel binding is required.
+  # The RDS sandbox is verified against its DNS name and the regional RDS CA
+  # bundle (db_ca_cert_pem); the EC2 sandbox against its fixed address and
+  # its own certificate.
   db = var.db_enabled ? {
-    host    = local.sandbox_db_ip
+    host    = local.sandbox_rds ? try(aws_db_instance.sandbox[0].address, "") : local.sandbox_db_ip
     port    = 5432
     name    = var.sandbox_db_name
     user    = "sym_bot"
@@ -41,7 +44,7 @@ locals {
     user    = try(var.db_config.user, "sym_bot")
     sslmode = try(var.db_config.sslmode, "verify-full")
   }
-  db_ca_cert_pem = var.db_enabled ? try(tls_self_signed_cert.sandbox_db[0].cert_pem, "") : (var.db_ca_cert_pem == null ? "" : var.db_ca_cert_pem)
+  db_ca_cert_pem = local.sandbox_ec2_count == 1 ? try(tls_self_signed_cert.sandbox_db[0].cert_pem, "") : (var.db_ca_cert_pem == null ? "" : var.db_ca_cert_pem)
 
   subnet_ids         = var.db_enabled ? aws_subnet.lambda[*].id : var.subnet_ids
   security_group_ids = var.db_enabled ? [aws_security_group.lambda[0].id] : var.security_group_ids
@@ -299,8 +302,8 @@ resource "aws_lambda_layer_version" "db_ca" {
 
   lifecycle {
     precondition {
-      condition     = var.db_enabled || can(regex("-----BEGIN CERTIFICATE-----", coalesce(var.db_ca_cert_pem, "none")))
-      error_message = "Set db_ca_cert_pem to the PEM of the CA that signed the database's server certificate: the Lambda verifies the server (sslmode verify-full or verify-ca)."
+      condition     = local.sandbox_ec2_count == 1 || can(regex("-----BEGIN CERTIFICATE-----", coalesce(var.db_ca_cert_pem, "none")))
+      error_message = "Set db_ca_cert_pem to the PEM of the CA that signed the database's server certificate (for RDS and Aurora, including sandbox_engine = \"rds\": the region's RDS CA bundle): the Lambda verifies the server (sslmode verify-full or verify-ca)."
     }
   }
 }

@@ -69,8 +69,8 @@ output "sweep_rule_arn" {
 }
 
 output "sandbox_instance_id" {
-  description = "EC2 instance of the sandbox database (null unless db_enabled)."
-  value       = try(aws_instance.sandbox_db[0].id, null)
+  description = "EC2 instance of the sandbox: the database (sandbox_engine ec2) or the tunnel bastion (rds); null unless db_enabled."
+  value       = try(local.sandbox_host_instance.id, null)
 }
 
 output "sandbox_vpc_id" {
@@ -80,7 +80,7 @@ output "sandbox_vpc_id" {
 
 output "sandbox_tunnel_command" {
   description = "Command that forwards localhost:5432 to the sandbox database through SSM Session Manager (null unless db_enabled)."
-  value       = var.db_enabled ? "${path.module}/tunnel.sh -i ${aws_instance.sandbox_db[0].id} -H ${local.sandbox_db_ip} -r ${local.region}" : null
+  value       = var.db_enabled ? "${path.module}/tunnel.sh -i ${local.sandbox_host_instance.id} -H ${local.db.host} -r ${local.region}" : null
 }
 
 output "sandbox_tunnel_policy_arn" {
@@ -95,10 +95,25 @@ output "sandbox_admin_policy_arn" {
 
 output "sandbox_ca_cert_pem" {
   description = "Certificate of the sandbox PostgreSQL, to verify it from psql (sslrootcert) over the tunnel (null unless db_enabled)."
-  value       = try(tls_self_signed_cert.sandbox_db[0].cert_pem, null)
+  value       = local.sandbox_rds ? var.db_ca_cert_pem : try(tls_self_signed_cert.sandbox_db[0].cert_pem, null)
 }
 
 output "sym_invoke_role_arn" {
   description = "Role Sym assumes to invoke the Lambda (from symopsio/lambda-connector): name it, with your deploy pipeline, in the SCP of examples/scp."
   value       = try(module.lambda_connector.settings["role_arn"], null)
+}
+
+output "rds_parameter_group_name" {
+  description = "DB parameter group preloading pg_tle and pg_cron (null unless rds_parameter_group_enabled or the RDS sandbox): attach it to your RDS instance and reboot it."
+  value       = try(aws_db_parameter_group.pg_tle[0].name, null)
+}
+
+output "sandbox_rds_address" {
+  description = "DNS name of the RDS sandbox (null unless sandbox_engine = \"rds\"): the host name its certificate carries, to use as host= with hostaddr=127.0.0.1 over the tunnel."
+  value       = try(aws_db_instance.sandbox[0].address, null)
+}
+
+output "sandbox_rds_master_password_parameter" {
+  description = "SSM SecureString holding the RDS sandbox's master password (null unless sandbox_engine = \"rds\"), read by the administrator who installs the pg_tle edition."
+  value       = try(aws_ssm_parameter.sandbox_rds_master[0].name, null)
 }

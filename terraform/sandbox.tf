@@ -1,7 +1,8 @@
 # Sandbox (db_enabled = true): a VPC with no route to the internet and one EC2
 # instance running PostgreSQL 15 with sym_access built from this repository by
-# cloud-init. Amazon RDS and Aurora cannot load a C extension that AWS does not
-# ship, so the sandbox is self-managed PostgreSQL; see README.md.
+# cloud-init (sandbox_engine = "ec2", the default). Amazon RDS and Aurora
+# cannot load the C extension; sandbox_engine = "rds" (rds.tf) replaces the
+# instance with RDS for PostgreSQL and the pg_tle edition.
 #
 # Reachability: the Lambda talks to PostgreSQL (tcp/5432) and to the SSM
 # endpoint (tcp/443); the instance talks to the VPC endpoints (SSM, Session
@@ -134,7 +135,7 @@ resource "aws_route_table_association" "db" {
 }
 
 data "aws_iam_policy_document" "s3_endpoint" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   # dnf fetches the Amazon Linux repositories anonymously; the instance role
   # fetches its sources. Nothing else in S3 is reachable from the VPC.
@@ -153,7 +154,7 @@ data "aws_iam_policy_document" "s3_endpoint" {
 }
 
 resource "aws_vpc_endpoint" "s3" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   vpc_id            = aws_vpc.sandbox[0].id
   service_name      = "com.amazonaws.${local.region}.s3"
@@ -178,7 +179,7 @@ data "aws_iam_policy_document" "endpoint" {
     condition {
       test     = "ArnEquals"
       variable = "aws:PrincipalArn"
-      values   = [aws_iam_role.lambda.arn, aws_iam_role.sandbox_db[0].arn]
+      values   = [aws_iam_role.lambda.arn, local.sandbox_host_role_arn]
     }
   }
 }
@@ -208,7 +209,7 @@ resource "aws_security_group" "lambda" {
 }
 
 resource "aws_security_group" "sandbox_db" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   name        = "${var.name_prefix}-sandbox-db"
   description = "sym_access sandbox PostgreSQL: 5432 from the Lambda only; no SSH (use SSM)"
@@ -228,14 +229,19 @@ resource "aws_security_group" "endpoints" {
 # Every rule of the three groups: tcp only, each to a named group or to the S3
 # prefix list, never to an address range.
 locals {
-  sandbox_sg_rules = var.db_enabled ? {
-    lambda-to-db = {
-      egress = true, group = aws_security_group.lambda[0].id, port = 5432, description = "PostgreSQL"
-      peer   = aws_security_group.sandbox_db[0].id, prefix_list = null
-    }
+  sandbox_sg_rules = merge(var.db_enabled ? {
     lambda-to-endpoints = {
       egress = true, group = aws_security_group.lambda[0].id, port = 443, description = "SSM endpoint (the password)"
       peer   = aws_security_group.endpoints[0].id, prefix_list = null
+    }
+    endpoints-from-lambda = {
+      egress = false, group = aws_security_group.endpoints[0].id, port = 443, description = "HTTPS from the Lambda"
+      peer   = aws_security_group.lambda[0].id, prefix_list = null
+    }
+    } : {}, local.sandbox_ec2_count == 1 ? {
+    lambda-to-db = {
+      egress = true, group = aws_security_group.lambda[0].id, port = 5432, description = "PostgreSQL"
+      peer   = aws_security_group.sandbox_db[0].id, prefix_list = null
     }
     db-from-lambda = {
       egress = false, group = aws_security_group.sandbox_db[0].id, port = 5432, description = "PostgreSQL from the Lambda"
@@ -249,15 +255,39 @@ locals {
       egress = true, group = aws_security_group.sandbox_db[0].id, port = 443, description = "S3 gateway endpoint: sources and Amazon Linux packages"
       peer   = null, prefix_list = aws_vpc_endpoint.s3[0].prefix_list_id
     }
-    endpoints-from-lambda = {
-      egress = false, group = aws_security_group.endpoints[0].id, port = 443, description = "HTTPS from the Lambda"
-      peer   = aws_security_group.lambda[0].id, prefix_list = null
-    }
     endpoints-from-db = {
       egress = false, group = aws_security_group.endpoints[0].id, port = 443, description = "HTTPS from the database instance"
       peer   = aws_security_group.sandbox_db[0].id, prefix_list = null
     }
-  } : {}
+    } : {}, local.sandbox_rds_count == 1 ? {
+    # The RDS sandbox (rds.tf): the database takes 5432 from the Lambda and
+    # the tunnel bastion, and sends nothing; the bastion reaches the
+    # database and the endpoints (Session Manager), nothing else.
+    lambda-to-rds = {
+      egress = true, group = aws_security_group.lambda[0].id, port = 5432, description = "PostgreSQL (RDS)"
+      peer   = aws_security_group.sandbox_rds[0].id, prefix_list = null
+    }
+    rds-from-lambda = {
+      egress = false, group = aws_security_group.sandbox_rds[0].id, port = 5432, description = "PostgreSQL from the Lambda"
+      peer   = aws_security_group.lambda[0].id, prefix_list = null
+    }
+    rds-from-bastion = {
+      egress = false, group = aws_security_group.sandbox_rds[0].id, port = 5432, description = "PostgreSQL from the tunnel bastion"
+      peer   = aws_security_group.sandbox_bastion[0].id, prefix_list = null
+    }
+    bastion-to-rds = {
+      egress = true, group = aws_security_group.sandbox_bastion[0].id, port = 5432, description = "PostgreSQL (the tunnel)"
+      peer   = aws_security_group.sandbox_rds[0].id, prefix_list = null
+    }
+    bastion-to-endpoints = {
+      egress = true, group = aws_security_group.sandbox_bastion[0].id, port = 443, description = "SSM, Session Manager, CloudWatch Logs endpoints"
+      peer   = aws_security_group.endpoints[0].id, prefix_list = null
+    }
+    endpoints-from-bastion = {
+      egress = false, group = aws_security_group.endpoints[0].id, port = 443, description = "HTTPS from the tunnel bastion"
+      peer   = aws_security_group.sandbox_bastion[0].id, prefix_list = null
+    }
+  } : {})
 }
 
 resource "aws_vpc_security_group_egress_rule" "sandbox" {
@@ -344,7 +374,7 @@ resource "aws_flow_log" "sandbox" {
 
 module "sandbox_source" {
   source = "./modules/private-bucket"
-  count  = local.sandbox_count
+  count  = local.sandbox_ec2_count
 
   bucket_prefix = "${var.name_prefix}-src-"
   force_destroy = true
@@ -352,7 +382,7 @@ module "sandbox_source" {
 }
 
 data "archive_file" "sandbox_source" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   type        = "zip"
   source_dir  = local.source_dir
@@ -366,7 +396,7 @@ data "archive_file" "sandbox_source" {
 # The instance checks the archive's SHA-256 (from its user data) before
 # building: a replaced object in the bucket is refused.
 resource "aws_s3_object" "sandbox_source" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   bucket = module.sandbox_source[0].id
   key    = "sym-access-src-${data.archive_file.sandbox_source[0].output_sha256}.zip"
@@ -386,14 +416,14 @@ resource "aws_s3_object" "sandbox_source" {
 # instance through a SecureString only the instance may decrypt. Sandbox only:
 # for your own database bring your own CA (db_ca_cert_pem).
 resource "tls_private_key" "sandbox_db" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   algorithm   = "ECDSA"
   ecdsa_curve = "P256"
 }
 
 resource "tls_self_signed_cert" "sandbox_db" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   private_key_pem       = tls_private_key.sandbox_db[0].private_key_pem
   is_ca_certificate     = true
@@ -408,7 +438,7 @@ resource "tls_self_signed_cert" "sandbox_db" {
 }
 
 resource "aws_ssm_parameter" "sandbox_server_key" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   name             = local.sandbox_key_param_name
   description      = "TLS key of the sym_access sandbox PostgreSQL (${var.name_prefix})"
@@ -436,7 +466,7 @@ data "aws_ssm_parameter" "al2023_ami" {
 }
 
 resource "aws_iam_role" "sandbox_db" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   name               = "${var.name_prefix}-sandbox-db"
   description        = "sym_access sandbox database instance: Session Manager agent, its sources, its two parameters"
@@ -444,11 +474,40 @@ resource "aws_iam_role" "sandbox_db" {
   tags               = var.tags
 }
 
+# The Session Manager agent's minimal actions and its session log group: the
+# instance in the VPC that runs the agent (the EC2 database, or the RDS
+# sandbox's bastion) has them.
+data "aws_iam_policy_document" "session_agent" {
+  count = local.sandbox_count
+
+  statement {
+    sid     = "SessionManagerAgent"
+    actions = ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
+    # These actions take no resource-level permission.
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "WriteSessionLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.sandbox_sessions[0].arn}:log-stream:*"]
+  }
+
+  # The agent checks that the session log group exists and is encrypted;
+  # Describe* takes no resource-level permission.
+  statement {
+    sid       = "DescribeSessionLogGroup"
+    actions   = ["logs:DescribeLogGroups", "logs:DescribeLogStreams"]
+    resources = ["*"]
+  }
+}
+
 # Instead of AmazonSSMManagedInstanceCore (which reads every parameter of the
 # account): the Session Manager agent's minimal actions, its session log
 # group, the sources, and the two parameters this instance needs.
 data "aws_iam_policy_document" "sandbox_db" {
-  count = local.sandbox_count
+  count                   = local.sandbox_ec2_count
+  source_policy_documents = [data.aws_iam_policy_document.session_agent[0].json]
 
   statement {
     sid       = "ReadExtensionSources"
@@ -477,31 +536,10 @@ data "aws_iam_policy_document" "sandbox_db" {
       values   = [local.password_param_arn, local.sandbox_key_param_arn]
     }
   }
-
-  statement {
-    sid     = "SessionManagerAgent"
-    actions = ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
-    # These actions take no resource-level permission.
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "WriteSessionLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.sandbox_sessions[0].arn}:log-stream:*"]
-  }
-
-  # The agent checks that the session log group exists and is encrypted;
-  # Describe* takes no resource-level permission.
-  statement {
-    sid       = "DescribeSessionLogGroup"
-    actions   = ["logs:DescribeLogGroups", "logs:DescribeLogStreams"]
-    resources = ["*"]
-  }
 }
 
 resource "aws_iam_role_policy" "sandbox_db" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   name   = "${var.name_prefix}-sandbox-db"
   role   = aws_iam_role.sandbox_db[0].id
@@ -509,7 +547,7 @@ resource "aws_iam_role_policy" "sandbox_db" {
 }
 
 resource "aws_iam_instance_profile" "sandbox_db" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   name = "${var.name_prefix}-sandbox-db"
   role = aws_iam_role.sandbox_db[0].name
@@ -517,7 +555,7 @@ resource "aws_iam_instance_profile" "sandbox_db" {
 }
 
 resource "aws_instance" "sandbox_db" {
-  count = local.sandbox_count
+  count = local.sandbox_ec2_count
 
   ami                    = data.aws_ssm_parameter.al2023_ami[0].insecure_value
   instance_type          = var.sandbox_instance_type
@@ -617,7 +655,7 @@ data "aws_iam_policy_document" "sandbox_session" {
   statement {
     sid       = "StartSession"
     actions   = ["ssm:StartSession"]
-    resources = [aws_instance.sandbox_db[0].arn, each.value]
+    resources = [local.sandbox_host_instance.arn, each.value]
     condition {
       test     = "BoolIfExists"
       variable = "ssm:SessionDocumentAccessCheck"

@@ -4,6 +4,7 @@
 #
 #   terraform/tunnel.sh [-i INSTANCE_ID | -n NAME_PREFIX] [-H DB_IP] [-l LOCAL_PORT] [-r REGION]
 #
+# -H is the RDS instance's DNS name for the RDS sandbox (-i: its bastion).
 # Then connect from another terminal with YOUR OWN database login (not sym_bot,
 # which pg_hba.conf admits from the Lambda's subnets only):
 #   psql "host=localhost port=LOCAL_PORT dbname=symdb user=jane_doe sslmode=require"
@@ -19,7 +20,7 @@ remote_port=5432
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 
 usage() {
-	sed -n '2,12s/^# \{0,1\}//p' "$0"
+	sed -n '2,13s/^# \{0,1\}//p' "$0"
 	exit "${1:-2}"
 }
 
@@ -67,7 +68,7 @@ if [ -z "$instance_id" ] || [ -z "$db_ip" ]; then
 	[ -n "$db_ip" ] || db_ip=$found_ip
 fi
 case $db_ip in
-'' | *[!0-9.]*) echo "tunnel.sh: -H needs the database's IPv4 address, got '$db_ip'" >&2; exit 2 ;;
+'' | -* | *[!A-Za-z0-9.-]*) echo "tunnel.sh: -H needs the database's IPv4 address or DNS name (RDS), got '$db_ip'" >&2; exit 2 ;;
 esac
 
 echo "tunnel.sh: localhost:${local_port} -> ${instance_id} ${db_ip}:${remote_port} (Ctrl-C to stop)" >&2

@@ -368,6 +368,69 @@ variable "sandbox_vpc_cidr" {
   }
 }
 
+variable "sandbox_engine" {
+  description = "What the db_enabled sandbox runs PostgreSQL on. \"ec2\" (default): an EC2 instance with the C edition built by cloud-init. \"rds\": an RDS for PostgreSQL 16 instance (encrypted with a key of this module, private, deletion protection on) with the pg_tle parameter group, plus a small bastion instance for Session Manager port forwarding, through which an administrator installs the pg_tle edition (dist/sym_access.pgtle.sql); see README.md, \"The RDS path\". Requires db_ca_cert_pem (the RDS CA bundle of the region)."
+  type        = string
+  default     = "ec2"
+  nullable    = false
+
+  validation {
+    condition     = contains(["ec2", "rds"], var.sandbox_engine)
+    error_message = "sandbox_engine must be \"ec2\" or \"rds\"."
+  }
+}
+
+variable "sandbox_rds_instance_class" {
+  description = "Instance class of the RDS sandbox (sandbox_engine = \"rds\")."
+  type        = string
+  default     = "db.t4g.micro"
+}
+
+variable "sandbox_rds_iam_auth" {
+  description = "Turn on IAM database authentication on the RDS sandbox (for your own logins; the bot uses its password from SSM)."
+  type        = bool
+  default     = false
+}
+
+variable "sandbox_rds_backup_retention_days" {
+  description = "Automated backup retention of the RDS sandbox, in days (7 to 35): the audit table lives there."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.sandbox_rds_backup_retention_days >= 7 && var.sandbox_rds_backup_retention_days <= 35
+    error_message = "sandbox_rds_backup_retention_days must be between 7 and 35."
+  }
+}
+
+variable "rds_parameter_group_enabled" {
+  description = "Create a DB parameter group that preloads pg_tle and pg_cron (and forces TLS), to attach to your existing RDS instance (output rds_parameter_group_name; then reboot it). The RDS sandbox always creates one."
+  type        = bool
+  default     = false
+}
+
+variable "rds_parameter_group_family" {
+  description = "Family of that parameter group: your instance's engine and major version, e.g. \"postgres16\" (RDS for PostgreSQL; Aurora takes a cluster parameter group with the same parameters, see README.md). The RDS sandbox uses postgres16."
+  type        = string
+  default     = "postgres16"
+
+  validation {
+    condition     = can(regex("^postgres1[4-9]$", var.rds_parameter_group_family))
+    error_message = "rds_parameter_group_family must be postgres14 to postgres19 (pg_tle 1.5 runs on 14 and later)."
+  }
+}
+
+variable "rds_cron_database" {
+  description = "Database pg_cron runs its jobs in (cron.database_name of the parameter group): the one sym_access is installed in. null: sandbox_db_name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.rds_cron_database == null || can(regex("^[a-z_][a-z0-9_]{0,62}$", var.rds_cron_database))
+    error_message = "rds_cron_database must be a plain lower-case PostgreSQL identifier."
+  }
+}
+
 variable "sandbox_instance_type" {
   description = "EC2 instance type of the sandbox database (x86_64)."
   type        = string

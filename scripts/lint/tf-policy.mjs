@@ -432,6 +432,124 @@ rule('buckets-hardened', 'buckets: public access blocked, versioned, TLS-only; t
   { file: 'sandbox/bootstrap.sh', from: '| sha256sum --check --strict --quiet', to: '| cat' },
 ]);
 
+// ------------------------------------------------------------ RDS path --
+// The RDS sandbox (terraform/rds.tf, issue 11) and the parameter group of the
+// pg_tle edition.
+
+// `${aws_x.name[0].id}` / `aws_x.name[0].arn` -> 'name' when it names a resource of type ty.
+const refName = (v, ty) => {
+  const x = String(v || '').match(new RegExp(`\\b${ty}\\.([a-z0-9_]+)\\b`));
+  return x ? x[1] : null;
+};
+
+rule('rds-instance-hardened', 'RDS: storage encrypted with the module\'s key, private, deletion protection, final snapshot, backups >= 7 days, no password in the state (issue 11)', (m, bad) => {
+  const dbs = blocks(m, 'resource', 'aws_db_instance');
+  if (dbs.length === 0) bad('no aws_db_instance in the root module: the RDS sandbox (sandbox_engine = "rds") is missing');
+  const keys = new Set(blocks(m, 'resource', 'aws_kms_key').map((k) => k.name));
+  const vars = Object.assign({}, ...m.tf.filter((t) => t.dir === '.' && t.json && t.json.variable).map((t) => t.json.variable));
+  for (const d of dbs) {
+    const w = `${d.file}: aws_db_instance.${d.name}`;
+    if (d.body.storage_encrypted !== true) bad(`${w}: storage_encrypted is not true`);
+    const key = refName(d.body.kms_key_id, 'aws_kms_key');
+    if (!key || !keys.has(key)) bad(`${w}: kms_key_id is not a key of this module (aws_kms_key.*): the AWS managed aws/rds key can be used by anyone the account's IAM allows`);
+    if (d.body.publicly_accessible !== false) bad(`${w}: publicly_accessible is not false`);
+    if (d.body.deletion_protection !== true) bad(`${w}: deletion_protection is not true (the audit trail lives there)`);
+    if (d.body.skip_final_snapshot !== false || !d.body.final_snapshot_identifier) bad(`${w}: no final snapshot (skip_final_snapshot = false, final_snapshot_identifier)`);
+    const br = d.body.backup_retention_period;
+    const bv = typeof br === 'string' && br.match(/^\$\{var\.([a-z0-9_]+)\}$/);
+    const vbody = bv && vars[bv[1]] && vars[bv[1]][0];
+    const floor = vbody && JSON.stringify(vbody.validation || '').match(/>= ?(\d+)/);
+    if (!((typeof br === 'number' && br >= 7) || (vbody && vbody.default >= 7 && floor && Number(floor[1]) >= 7))) bad(`${w}: backup_retention_period ${br} is not at least 7 days`);
+    if ('password' in d.body) bad(`${w}: password is stored in the state: use password_wo or manage_master_user_password`);
+    if (!('password_wo' in d.body) && d.body.manage_master_user_password !== true) bad(`${w}: neither password_wo nor manage_master_user_password = true`);
+    if (!d.body.db_subnet_group_name) bad(`${w}: no db_subnet_group_name (the default VPC's subnets)`);
+  }
+}, [
+  { file: 'rds.tf', from: '  storage_encrypted     = true\n', to: '  storage_encrypted     = false\n' },
+  { file: 'rds.tf', from: '  kms_key_id            = aws_kms_key.sandbox_rds[0].arn\n', to: '' },
+  { file: 'rds.tf', from: '  publicly_accessible    = false\n', to: '  publicly_accessible    = true\n' },
+  { file: 'rds.tf', from: '  deletion_protection                 = true\n', to: '  deletion_protection                 = false\n' },
+  { file: 'rds.tf', from: '  skip_final_snapshot                 = false\n', to: '  skip_final_snapshot                 = true\n' },
+  { file: 'variables.tf', from: 'condition     = var.sandbox_rds_backup_retention_days >= 7 &&', to: 'condition     = var.sandbox_rds_backup_retention_days >= 1 &&' },
+  { file: 'rds.tf', from: '  password_wo         = ephemeral.random_password.sandbox_rds_master[0].result\n  password_wo_version = 1\n', to: '  password = "change-me-please"\n' },
+]);
+
+// The rules of the sandbox's security groups, as written in
+// local.sandbox_sg_rules (sandbox.tf): {name, egress, group, port, peer, prefix}.
+function sgRules(m) {
+  const t = m.tf.find((x) => x.file === 'sandbox.tf');
+  const out = [];
+  if (!t) return out;
+  const re = /([a-z0-9-]+) = \{\s*egress\s*=\s*(true|false),\s*group\s*=\s*aws_security_group\.([a-z0-9_]+)\[0\]\.id,\s*port\s*=\s*(\d+),[^\n]*\n\s*peer\s*=\s*([^,\n]+),\s*prefix_list\s*=\s*([^\n]+)\n/g;
+  for (const x of t.text.matchAll(re)) {
+    out.push({ name: x[1], egress: x[2] === 'true', group: x[3], port: Number(x[4]), peer: refName(x[5], 'aws_security_group'), peerText: x[5].trim(), prefix: x[6].trim() });
+  }
+  return out;
+}
+
+rule('rds-ingress-lambda-only', 'RDS: its security group takes tcp/5432 from the Lambda\'s group (and the tunnel bastion\'s) only, sends nothing (issue 11)', (m, bad) => {
+  const dbs = blocks(m, 'resource', 'aws_db_instance');
+  if (dbs.length === 0) bad('no aws_db_instance in the root module');
+  const allowedPeers = new Set(['lambda', 'sandbox_bastion']);
+  const rules = sgRules(m);
+  for (const d of dbs) {
+    const sgs = asList(d.body.vpc_security_group_ids).flatMap((v) => [...String(v).matchAll(/aws_security_group\.([a-z0-9_]+)/g)].map((x) => x[1]));
+    if (sgs.length === 0) bad(`${d.file}: aws_db_instance.${d.name}: no security group of this module (vpc_security_group_ids)`);
+    for (const sg of sgs) {
+      const mine = rules.filter((r) => r.group === sg);
+      const ingress = mine.filter((r) => !r.egress);
+      if (!ingress.some((r) => r.peer === 'lambda' && r.port === 5432)) bad(`aws_security_group.${sg}: no tcp/5432 ingress from the Lambda's group`);
+      for (const r of ingress) {
+        if (r.port !== 5432) bad(`sandbox.tf: ${r.name}: aws_security_group.${sg} takes port ${r.port}`);
+        if (!allowedPeers.has(r.peer) || r.prefix !== 'null') bad(`sandbox.tf: ${r.name}: aws_security_group.${sg} takes traffic from ${r.peerText}, not the Lambda's group`);
+      }
+      for (const r of mine.filter((x) => x.egress)) bad(`sandbox.tf: ${r.name}: the database's group sends traffic (${r.port} to ${r.peerText})`);
+      for (const b of blocks(m, 'resource', 'aws_security_group').filter((x) => x.name === sg)) {
+        if (b.body.ingress || b.body.egress) bad(`${b.file}: aws_security_group.${sg} has inline rules`);
+      }
+      for (const ty of ['aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule', 'aws_security_group_rule']) {
+        for (const r of blocks(m, 'resource', ty, '*')) {
+          if (refName(r.body.security_group_id, 'aws_security_group') === sg) bad(`${r.file}: ${ty}.${r.name} adds a rule to the database's group outside local.sandbox_sg_rules`);
+        }
+      }
+    }
+  }
+  // The generic rule resources must keep reading peers from the table: a
+  // CIDR there would apply to every rule, the database's included.
+  for (const r of blocks(m, 'resource', 'aws_vpc_security_group_ingress_rule')) {
+    if (r.body.cidr_ipv4 || r.body.cidr_ipv6 || r.body.prefix_list_id) bad(`${r.file}: aws_vpc_security_group_ingress_rule.${r.name} admits an address range`);
+  }
+}, [
+  { file: 'sandbox.tf', from: 'description = "PostgreSQL from the Lambda"\n      peer   = aws_security_group.lambda[0].id, prefix_list = null\n    }\n    rds-from-bastion', to: 'description = "PostgreSQL from the Lambda"\n      peer   = aws_security_group.endpoints[0].id, prefix_list = null\n    }\n    rds-from-bastion' },
+  { file: 'sandbox.tf', from: 'group = aws_security_group.sandbox_rds[0].id, port = 5432, description = "PostgreSQL from the tunnel bastion"', to: 'group = aws_security_group.sandbox_rds[0].id, port = 22, description = "PostgreSQL from the tunnel bastion"' },
+  { file: 'rds.tf', append: 'resource "aws_vpc_security_group_ingress_rule" "rds_vpc" {\n  count             = local.sandbox_rds_count\n  security_group_id = aws_security_group.sandbox_rds[0].id\n  ip_protocol       = "tcp"\n  from_port         = 5432\n  to_port           = 5432\n  cidr_ipv4         = "10.0.0.0/8"\n}\n' },
+  { file: 'sandbox.tf', from: '  referenced_security_group_id = each.value.peer\n}', to: '  referenced_security_group_id = each.value.peer\n  cidr_ipv4                    = "0.0.0.0/0"\n}' },
+  { file: 'rds.tf', from: '  vpc_security_group_ids = [aws_security_group.sandbox_rds[0].id]\n', to: '  vpc_security_group_ids = [aws_security_group.sandbox_rds[0].id, aws_security_group.endpoints[0].id]\n' },
+]);
+
+rule('rds-parameter-group-pg-tle', 'RDS: the parameter group preloads pg_tle (and pg_cron), and the RDS sandbox uses it (issue 11)', (m, bad) => {
+  const groups = blocks(m, 'resource', 'aws_db_parameter_group');
+  if (groups.length === 0) bad('no aws_db_parameter_group in the root module');
+  for (const g of groups) {
+    const w = `${g.file}: aws_db_parameter_group.${g.name}`;
+    const spl = asList(g.body.parameter).find((p) => p.name === 'shared_preload_libraries');
+    const libs = spl ? String(spl.value).split(',').map((x) => x.trim()) : [];
+    if (!libs.includes('pg_tle')) bad(`${w}: shared_preload_libraries does not preload pg_tle`);
+    if (!libs.includes('pg_cron')) bad(`${w}: shared_preload_libraries does not preload pg_cron (the sweep without a worker)`);
+    if (spl && spl.apply_method !== 'pending-reboot') bad(`${w}: shared_preload_libraries needs apply_method = "pending-reboot"`);
+    const ssl = asList(g.body.parameter).find((p) => p.name === 'rds.force_ssl');
+    if (!ssl || String(ssl.value) !== '1') bad(`${w}: rds.force_ssl is not 1`);
+  }
+  for (const d of blocks(m, 'resource', 'aws_db_instance')) {
+    if (!refName(d.body.parameter_group_name, 'aws_db_parameter_group')) bad(`${d.file}: aws_db_instance.${d.name}: parameter_group_name is not the module's pg_tle group`);
+  }
+}, [
+  { file: 'rds.tf', from: '    value        = "pg_tle,pg_cron"', to: '    value        = "pg_cron"' },
+  { file: 'rds.tf', from: '    name         = "shared_preload_libraries"', to: '    name         = "session_preload_libraries"' },
+  { file: 'rds.tf', from: '  parameter_group_name   = aws_db_parameter_group.pg_tle[0].name\n', to: '' },
+  { file: 'rds.tf', from: '    name         = "rds.force_ssl"\n    value        = "1"', to: '    name         = "rds.force_ssl"\n    value        = "0"' },
+]);
+
 // Every aws_* resource and data source argument and block exists in the AWS
 // provider's schema (pinned version), and no read-only attribute is set.
 rule('aws-schema', 'every aws_* argument and block exists in the pinned AWS provider\'s schema', (m, bad) => {
@@ -482,6 +600,7 @@ rule('aws-schema', 'every aws_* argument and block exists in the pinned AWS prov
   { file: 'sandbox.tf', from: '    http_put_response_hop_limit = 1\n', to: '    http_put_response_hop_limit = 1\n    http_tokens_required        = true\n' },
   { file: 'main.tf', from: '  tracing_config {\n    mode =', to: '  tracing {\n    mode =' },
   { file: 'kms.tf', from: '  enable_key_rotation     = true\n  deletion_window_in_days = 30\n  policy                  = data.aws_iam_policy_document.logs_key.json', to: '  enable_key_rotation     = true\n  deletion_window_in_days = 30\n  arn                     = "x"\n  policy                  = data.aws_iam_policy_document.logs_key.json' },
+  { file: 'rds.tf', from: '  storage_encrypted     = true\n', to: '  encrypted             = true\n' },
 ]);
 
 // ------------------------------------------------------------------- main --
