@@ -117,3 +117,8 @@ output "sandbox_rds_master_password_parameter" {
   description = "SSM SecureString holding the RDS sandbox's master password (null unless sandbox_engine = \"rds\"), read by the administrator who installs the pg_tle edition."
   value       = try(aws_ssm_parameter.sandbox_rds_master[0].name, null)
 }
+
+output "sandbox_setup_sql" {
+  description = "psql script creating the extension, the postgres_roles (allowed), the sandbox_db_users and the sym_bot login (its password from the SYM_BOT_PASSWORD environment variable, never in the script): the EC2 sandbox runs it at boot; on the RDS sandbox run it over the tunnel after dist/sym_access.pgtle.sql (null unless db_enabled)."
+  value       = var.db_enabled ? local.sandbox_setup_sql : null
+}

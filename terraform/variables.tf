@@ -54,13 +54,13 @@ variable "postgres_roles" {
 ############################ Existing database ############################
 
 variable "db_enabled" {
-  description = "true: create a sandbox (a VPC without internet route, VPC endpoints, and an EC2 instance running PostgreSQL 15 with sym_access built from source by cloud-init, reachable through SSM Session Manager port forwarding) and point the Lambda at it. false: use db_config, db_password, db_ca_cert_pem, subnet_ids and security_group_ids."
+  description = "true: create a sandbox (a VPC without internet route, VPC endpoints, and an EC2 instance running PostgreSQL 15 with sym_access built from source by cloud-init, reachable through SSM Session Manager port forwarding; RDS for PostgreSQL with the pg_tle edition instead when sandbox_engine = \"rds\") and point the Lambda at it. false: use db_config, db_password, db_ca_cert_pem, subnet_ids and security_group_ids."
   type        = bool
   default     = false
 }
 
 variable "db_config" {
-  description = "Connection to an existing self-managed PostgreSQL (15-18) that has the sym_access extension installed. No password here (see db_password). sslmode is verify-full (default) or verify-ca: the Lambda always verifies the server against db_ca_cert_pem. Required when db_enabled is false."
+  description = "Connection to an existing PostgreSQL (15-18) with sym_access installed: the C extension (self-managed) or the pg_tle edition (RDS, Aurora: see examples/rds-existing and the README section The RDS path). No password here (see db_password). sslmode is verify-full (default) or verify-ca: the Lambda always verifies the server against db_ca_cert_pem. Required when db_enabled is false."
   type = object({
     host    = string
     port    = optional(number, 5432)
@@ -113,7 +113,7 @@ variable "db_password_version" {
 }
 
 variable "db_ca_cert_pem" {
-  description = "PEM of the CA (or self-signed certificate) that signed the database server's certificate. Shipped to the Lambda as a layer (PGSSLROOTCERT=/opt/sym-access/root.crt). Required when db_enabled is false; the sandbox makes its own."
+  description = "PEM of the CA (or self-signed certificate) that signed the database server's certificate. Shipped to the Lambda as a layer (PGSSLROOTCERT=/opt/sym-access/root.crt). Required when db_enabled is false; for RDS and Aurora (and sandbox_engine = \"rds\") the RDS CA bundle of the region (https://truststore.pki.rds.amazonaws.com/REGION/REGION-bundle.pem); the EC2 sandbox makes its own."
   type        = string
   default     = null
 
@@ -415,8 +415,8 @@ variable "rds_parameter_group_family" {
   default     = "postgres16"
 
   validation {
-    condition     = can(regex("^postgres1[4-9]$", var.rds_parameter_group_family))
-    error_message = "rds_parameter_group_family must be postgres14 to postgres19 (pg_tle 1.5 runs on 14 and later)."
+    condition     = can(regex("^postgres1[5-8]$", var.rds_parameter_group_family))
+    error_message = "rds_parameter_group_family must be postgres15 to postgres18 (the versions the pg_tle edition is tested on)."
   }
 }
 

@@ -1,6 +1,6 @@
 # sym_access against a PostgreSQL you already run (self-managed: EC2, on-premises
-# behind a VPN, Kubernetes) with the sym_access extension installed. Not RDS or
-# Aurora: they cannot load the extension (see the module README).
+# behind a VPN, Kubernetes) with the sym_access extension installed. RDS and
+# Aurora cannot load the C extension: see ../rds-existing (the pg_tle edition).
 
 provider "aws" {
   region = var.aws_region

@@ -17,3 +17,23 @@ output "tunnel_policy_arn" {
   description = "Attach this IAM policy to the people who use the sandbox (port forwarding only)."
   value       = module.sym_access.sandbox_tunnel_policy_arn
 }
+
+output "rds_address" {
+  description = "With sandbox_engine = \"rds\": the instance's DNS name (host= over the tunnel, with hostaddr=127.0.0.1)."
+  value       = module.sym_access.sandbox_rds_address
+}
+
+output "rds_master_password_parameter" {
+  description = "With sandbox_engine = \"rds\": SSM parameter holding the master password."
+  value       = module.sym_access.sandbox_rds_master_password_parameter
+}
+
+output "setup_sql" {
+  description = "With sandbox_engine = \"rds\": run it over the tunnel after dist/sym_access.pgtle.sql."
+  value       = module.sym_access.sandbox_setup_sql
+}
+
+output "password_parameter_name" {
+  description = "SSM parameter holding the sym_bot password (SYM_BOT_PASSWORD for setup_sql)."
+  value       = module.sym_access.password_parameter_name
+}

@@ -24,3 +24,15 @@ variable "approvers" {
   description = "E-mails of the people who may approve access requests."
   type        = list(string)
 }
+
+variable "sandbox_engine" {
+  description = "\"ec2\" (PostgreSQL 15 with the C edition, default) or \"rds\" (RDS for PostgreSQL 16 with the pg_tle edition)."
+  type        = string
+  default     = "ec2"
+}
+
+variable "rds_ca_bundle_file" {
+  description = "With sandbox_engine = \"rds\": PEM file of the region's RDS CA bundle (https://truststore.pki.rds.amazonaws.com/REGION/REGION-bundle.pem)."
+  type        = string
+  default     = null
+}
