@@ -59,7 +59,7 @@ STANDIN
 
 # Build and install pg_tle into the private tree, once.
 pg_tle_ready() {
-	local share
+	local share src
 	share=$("$PG_CONFIG" --sharedir)/extension
 	if [ -f "$share/sym_access.control" ]; then
 		echo "pgtle: $share has the C edition's sym_access.control; pg_tle refuses to install a TLE of that name there" >&2
@@ -70,9 +70,11 @@ pg_tle_ready() {
 		echo "pgtle: $vendor is absent; get pg_tle 1.5.2 from https://github.com/aws/pg_tle (tag v1.5.2) and set PGTLE_TARBALL" >&2
 		return 1
 	fi
-	mkdir -p "$tmp/src" && tar xzf "$vendor" -C "$tmp/src" || return 1
-	if ! { make -s -C "$tmp/src/pg_tle-1.5.2" PG_CONFIG="$PG_CONFIG" &&
-		make -s -C "$tmp/src/pg_tle-1.5.2" PG_CONFIG="$PG_CONFIG" install; } >"$tmp/pg_tle-build.log" 2>&1; then
+	# A fresh source tree per server: objects built for one major's headers
+	# must never be reused for another (make would, by their timestamps).
+	src=$(mktemp -d "$tmp/src.XXXXXX") && tar xzf "$vendor" -C "$src" || return 1
+	if ! { make -s -C "$src/pg_tle-1.5.2" PG_CONFIG="$PG_CONFIG" &&
+		make -s -C "$src/pg_tle-1.5.2" PG_CONFIG="$PG_CONFIG" install; } >"$tmp/pg_tle-build.log" 2>&1; then
 		tail -30 "$tmp/pg_tle-build.log" >&2
 		return 1
 	fi
