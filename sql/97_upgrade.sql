@@ -32,13 +32,14 @@ SELECT t, count(*) AS changed_or_lost FROM before_rows b
  GROUP BY t;
 SELECT count(*) AS rows_before FROM before_rows;
 SELECT pg_has_role('up_user', 'up_role', 'MEMBER') AS still_member;
+-- the replaced view reads the live run and its membership
+SELECT role, grantee, run_srn, member, remaining > '1 hour' AS remaining_ok FROM sym_access.active_grants;
 -- the id sequence goes on, and 1.1.0's functions and guards are there
 SELECT outcome FROM sym_access.revoke('up_role', 'up_user', '{"run_srn": "up-1"}');
 SELECT min(id) > :last_id_before AS ids_continue FROM sym_access.audit WHERE id > :last_id_before;
 SELECT count(*) AS problems FROM sym_access.check();
 SELECT tgname FROM pg_trigger WHERE tgrelid = 'sym_access.active_grant'::regclass ORDER BY 1;
 SELECT proconfig FROM pg_proc WHERE oid = 'sym_access.expire()'::regprocedure;
-SELECT role, grantee, run_srn, member FROM sym_access.active_grants;
 SELECT outcome, message FROM sym_access.grant('up_role', 'up_user', '1 month -29 days', '{"run_srn": "up-3"}');
 SELECT sym_access.disallow_role('up_role');
 \c contrib_regression
