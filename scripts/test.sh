@@ -33,7 +33,18 @@ cd "$root" || exit 1
 export PG_CONFIG=${PG_CONFIG:-pg_config}
 SUITES=${SUITES:-style regress isolation worker faults attacks shim lint fuzz package pgtle}
 
-step() { printf '\n==> %s\n' "$*"; }
+t0=$(date +%s)
+t_step=$t0
+timings=()
+# Each step's heading; the previous step's wall time goes into the summary.
+step() {
+	local now
+	now=$(date +%s)
+	[ -z "${step_name:-}" ] || timings+=("$(printf '%5d s  %s' $((now - t_step)) "$step_name")")
+	step_name=$*
+	t_step=$now
+	printf '\n==> %s\n' "$*"
+}
 want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
 
 passed=0
@@ -169,6 +180,9 @@ if want pgtle; then
 fi
 
 step "summary"
+echo "wall time per step:"
+printf '  %s\n' "${timings[@]}"
+echo "  total: $(($(date +%s) - t0)) s"
 [ ${#failures[@]} -eq 0 ] || echo "failing suites: ${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
