@@ -53,6 +53,18 @@ data "aws_iam_policy_document" "requester_secrets" {
     }
   }
 
+  # Optional: finding one's secret without knowing the run id. ListSecrets
+  # takes no resource-level permission: it shows the names and tags (not the
+  # values) of every secret in the account and region, colleagues' included.
+  dynamic "statement" {
+    for_each = var.requester_can_list_secrets ? [1] : []
+    content {
+      sid       = "ListSecretsHasNoResourceLevel"
+      actions   = ["secretsmanager:ListSecrets"]
+      resources = ["*"]
+    }
+  }
+
   # Whatever else the permission set allows, its holders cannot create,
   # change, re-tag or delete anything below the prefix: re-tagging a secret
   # with one's own e-mail would make it readable, and a secret created in

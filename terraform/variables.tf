@@ -85,6 +85,13 @@ variable "secret_prefix" {
   }
 }
 
+variable "requester_can_list_secrets" {
+  description = "Let requesters call secretsmanager:ListSecrets (the requesters' policy), to find their secret without the run id (aws secretsmanager list-secrets --filters Key=name,Values=<prefix>/<e-mail>/). ListSecrets has no resource-level permission: it shows the names and tags, never the values, of every secret in the account and region. false: they name the secret themselves."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "requester_identity_tag" {
   description = "Principal tag that carries a requester's e-mail in their AWS session (IAM Identity Center: an attribute for access control, e.g. key \"email\" = $${path:emails[primary].value}). The requesters' policy lets a principal read a secret only when the secret's sym.user tag (the requester's e-mail as Sym knows it) equals this tag."
   type        = string

@@ -665,6 +665,12 @@ rule('secrets-requester-own-tag', 'temporary users: the requesters\' policy read
     if (!gated(s.count)) bad(`${where(s)}: the policy is not gated on local.temporary_users`);
     if (s.effect !== 'Allow') continue;
     if (s.notActions.length) bad(`${where(s)}: not_actions in an Allow`);
+    if (s.actions.includes('secretsmanager:ListSecrets')) {
+      // Optional, and alone: the one action that takes no resource.
+      if (s.actions.length !== 1 || JSON.stringify(s.resources) !== '["*"]') bad(`${where(s)}: ListSecrets must stand alone on "*"`);
+      if (s.forEach !== '${var.requester_can_list_secrets ? [1] : []}') bad(`${where(s)}: ListSecrets is not gated on var.requester_can_list_secrets`);
+      continue;
+    }
     for (const a of s.actions) if (!['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'].includes(a)) bad(`${where(s)}: ${a}: requesters only read`);
     for (const r of s.resources) if (r !== PATTERN) bad(`${where(s)}: resource ${r} is not local.secret_arn_pattern`);
     const tag = s.conditions.filter((c) => c.variable === 'secretsmanager:ResourceTag/sym.user');
@@ -693,6 +699,8 @@ rule('secrets-requester-own-tag', 'temporary users: the requesters\' policy read
   { file: 'secrets.tf', from: '      "secretsmanager:ListSecretVersionIds",\n    ]', to: '      "secretsmanager:ListSecretVersionIds",\n      "secretsmanager:TagResource",\n    ]' },
   { file: 'secrets.tf', from: '    sid    = "NoWritesBelowThePrefix"\n    effect = "Deny"', to: '    sid    = "NoWritesBelowThePrefix"\n    effect = "Allow"' },
   { file: 'secrets.tf', from: '  policy      = data.aws_iam_policy_document.requester_secrets[0].json', to: '  policy      = data.aws_iam_policy_document.lambda.json' },
+  { file: 'secrets.tf', from: '    for_each = var.requester_can_list_secrets ? [1] : []', to: '    for_each = [1]' },
+  { file: 'secrets.tf', from: '      actions   = ["secretsmanager:ListSecrets"]\n      resources = ["*"]', to: '      actions   = ["secretsmanager:ListSecrets", "secretsmanager:GetSecretValue"]\n      resources = ["*"]' },
 ]);
 
 rule('temporary-user-mode', 'temporary users: postgres_roles takes a validated mode, the sandbox passes it to allow_role, and the PostgreSQL 15 sandbox refuses it (issue 12)', (m, bad) => {
