@@ -255,7 +255,9 @@ data "aws_iam_policy_document" "lambda" {
 
   # Temporary users (issue 12): the shim stores each run's credentials in a
   # secret <secret_prefix>/<e-mail>/<run id> (secrets.tf), replaces its value
-  # on a replay, deletes it on deescalate and when the sweep finds it expired.
+  # on a replay, deletes it on deescalate and when the sweep finds it expired:
+  # CreateSecret, PutSecretValue, TagResource, DeleteSecret, ListSecrets and
+  # nothing else (no DescribeSecret: ListSecrets gives the sweep the tags).
   # Only when a temporary_user role exists, only below the prefix (Secrets
   # Manager appends -XXXXXX to a secret's ARN: the "/*" covers it), never the
   # secrets' values. CreateSecret with tags is also authorized as TagResource;
@@ -302,12 +304,8 @@ data "aws_iam_policy_document" "lambda" {
   dynamic "statement" {
     for_each = local.temporary_users ? [1] : []
     content {
-      sid = "UpdateAndDeleteSecretsUnderPrefix"
-      actions = [
-        "secretsmanager:PutSecretValue",
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:DeleteSecret",
-      ]
+      sid       = "UpdateAndDeleteSecretsUnderPrefix"
+      actions   = ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"]
       resources = [local.secret_arn_pattern]
     }
   }

@@ -105,7 +105,6 @@ data "aws_iam_policy_document" "secretsmanager_endpoint" {
       "secretsmanager:CreateSecret",
       "secretsmanager:TagResource",
       "secretsmanager:PutSecretValue",
-      "secretsmanager:DescribeSecret",
       "secretsmanager:DeleteSecret",
     ]
     resources = [local.secret_arn_pattern]

@@ -579,8 +579,9 @@ function docStatements(m, name, dir = '.') {
 
 const SM = /^secretsmanager:/;
 const PATTERN = '${local.secret_arn_pattern}';
+// What the shim calls (shim/src/creds.c), and nothing more.
 const LAMBDA_SM_ACTIONS = new Set(['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:PutSecretValue',
-  'secretsmanager:DescribeSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:ListSecrets']);
+  'secretsmanager:DeleteSecret', 'secretsmanager:ListSecrets']);
 const TAG_KEYS = ['sym-access:expires-at', 'sym.user'];
 const gated = (expr) => /^\$\{(var\.db_enabled && )?local\.temporary_users \? (\[1\]|1) : (\[\]|0)\}$/.test(String(expr));
 const hasCond = (s, test, variable, values) => s.conditions.some((c) => c.test === test && c.variable === variable &&
@@ -621,7 +622,7 @@ rule('secrets-lambda-least-privilege', 'temporary users: the Lambda writes secre
       for (const k of TAG_KEYS) if (!hasCond(s, 'Null', `aws:RequestTag/${k}`, ['false'])) bad(`${where(s)}: CreateSecret does not require the ${k} tag (Null aws:RequestTag/${k} = false)`);
     }
   }
-  for (const a of LAMBDA_SM_ACTIONS) if (a !== 'secretsmanager:DescribeSecret' && !granted.has(a)) bad(`main.tf: the Lambda lacks ${a} (the shim needs it)`);
+  for (const a of LAMBDA_SM_ACTIONS) if (!granted.has(a)) bad(`main.tf: the Lambda lacks ${a} (the shim needs it)`);
   const deny = st.filter((s) => s.effect === 'Deny' && s.forEach === null && s.actions.includes('secretsmanager:GetSecretValue') && s.actions.includes('secretsmanager:BatchGetSecretValue') && s.resources.includes('*'));
   if (deny.length === 0) bad('main.tf: no unconditional Deny of secretsmanager:GetSecretValue/BatchGetSecretValue on "*" for the Lambda');
   const fn = blocks(m, 'resource', 'aws_lambda_function')[0];
@@ -640,10 +641,11 @@ rule('secrets-lambda-least-privilege', 'temporary users: the Lambda writes secre
 }, [
   { file: 'main.tf', from: '      sid       = "CreateOwnedSecretsUnderPrefix"\n      actions   = ["secretsmanager:CreateSecret"]\n      resources = [local.secret_arn_pattern]', to: '      sid       = "CreateOwnedSecretsUnderPrefix"\n      actions   = ["secretsmanager:CreateSecret"]\n      resources = ["*"]' },
   { file: 'main.tf', from: 'actions   = ["secretsmanager:ListSecrets"]', to: 'actions   = ["secretsmanager:ListSecrets", "secretsmanager:DeleteSecret"]' },
-  { file: 'main.tf', from: '        "secretsmanager:DescribeSecret",\n        "secretsmanager:DeleteSecret",\n', to: '        "secretsmanager:DescribeSecret",\n        "secretsmanager:DeleteSecret",\n        "secretsmanager:GetSecretValue",\n' },
+  { file: 'main.tf', from: 'actions   = ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"]', to: 'actions   = ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:GetSecretValue"]' },
+  { file: 'main.tf', from: 'actions   = ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"]', to: 'actions   = ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret"]' },
   { file: 'main.tf', from: '      sid       = "TagSecretsUnderPrefix"\n      actions   = ["secretsmanager:TagResource"]\n      resources = [local.secret_arn_pattern]\n      condition {\n        test     = "ForAllValues:StringEquals"', to: '      sid       = "TagSecretsUnderPrefix"\n      actions   = ["secretsmanager:TagResource"]\n      resources = [local.secret_arn_pattern]\n      condition {\n        test     = "ForAnyValue:StringEquals"' },
   { file: 'main.tf', from: '        variable = "aws:RequestTag/sym.user"', to: '        variable = "aws:RequestTag/team"' },
-  { file: 'main.tf', from: '    for_each = local.temporary_users ? [1] : []\n    content {\n      sid = "UpdateAndDeleteSecretsUnderPrefix"', to: '    for_each = [1]\n    content {\n      sid = "UpdateAndDeleteSecretsUnderPrefix"' },
+  { file: 'main.tf', from: '    for_each = local.temporary_users ? [1] : []\n    content {\n      sid       = "UpdateAndDeleteSecretsUnderPrefix"', to: '    for_each = [1]\n    content {\n      sid       = "UpdateAndDeleteSecretsUnderPrefix"' },
   { file: 'main.tf', from: '    sid       = "NeverReadSecretValues"\n    effect    = "Deny"', to: '    sid       = "NeverReadSecretValues"\n    effect    = "Allow"' },
   { file: 'main.tf', from: '      SYM_SHIM_SECRET_PREFIX = local.secret_prefix\n', to: '' },
   { file: 'secrets.tf', from: ':secret:${local.secret_prefix}/*"', to: ':secret:*"' },
