@@ -714,6 +714,7 @@ rule('temporary-user-mode', 'temporary users: postgres_roles takes a validated m
   if (!val.some((c) => /contains\(\["membership", "temporary_user"\], r\.mode\)/.test(c))) bad('variables.tf: postgres_roles mode is not validated as exactly membership or temporary_user');
   const sb = m.tf.find((t) => t.file === 'sandbox.tf');
   if (!sb || !/sym_access\.allow_role\('\$\{r\.name\}', '[^\n]*', mode => '\$\{r\.mode\}'\)/.test(sb.text)) bad('sandbox.tf: the setup SQL does not pass mode to allow_role');
+  if (!sb || !/r\.mode == "membership"\s*\n\s*\? "SELECT sym_access\.allow_role\('\$\{r\.name\}', '[^\n]*'\) WHERE/.test(sb.text)) bad('sandbox.tf: a temporary_user role may reach the plain allow_role call (the mode must decide which call is rendered)');
   if (!sb || !/allowed_role WHERE role = '\$\{r\.name\}'::regrole AND mode = '\$\{r\.mode\}'/.test(sb.text)) bad('sandbox.tf: a role whose mode changed is not allowed again (the NOT EXISTS guard ignores mode)');
   const fn = blocks(m, 'resource', 'aws_lambda_function')[0];
   const pre = fn ? asList((asList(fn.body.lifecycle)[0] || {}).precondition).map((p) => String(p.condition)) : [];
@@ -721,6 +722,7 @@ rule('temporary-user-mode', 'temporary users: postgres_roles takes a validated m
 }, [
   { file: 'variables.tf', from: 'contains(["membership", "temporary_user"], r.mode)', to: 'contains(["membership", "temporary_user", "superuser"], r.mode)' },
   { file: 'sandbox.tf', from: ", mode => '${r.mode}')", to: ')' },
+  { file: 'sandbox.tf', from: '      r.mode == "membership"\n', to: '      r.mode != "temporary_user" || true\n' },
   { file: 'sandbox.tf', from: "::regrole AND mode = '${r.mode}');", to: '::regrole);' },
   { file: 'main.tf', from: 'condition     = !(local.temporary_users && local.sandbox_ec2_count == 1)', to: 'condition     = true' },
 ]);
