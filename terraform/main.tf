@@ -253,6 +253,82 @@ data "aws_iam_policy_document" "lambda" {
     }
   }
 
+  # Temporary users (issue 12): the shim stores each run's credentials in a
+  # secret <secret_prefix>/<e-mail>/<run id> (secrets.tf), replaces its value
+  # on a replay, deletes it on deescalate and when the sweep finds it expired:
+  # CreateSecret, PutSecretValue, TagResource, DeleteSecret, ListSecrets and
+  # nothing else (no DescribeSecret: ListSecrets gives the sweep the tags).
+  # Only when a temporary_user role exists, only below the prefix (Secrets
+  # Manager appends -XXXXXX to a secret's ARN: the "/*" covers it), never the
+  # secrets' values. CreateSecret with tags is also authorized as TagResource;
+  # both accept the module's two tag keys only, and a new secret must carry
+  # both (the owner's e-mail is what the requesters' policy matches).
+  dynamic "statement" {
+    for_each = local.temporary_users ? [1] : []
+    content {
+      sid       = "CreateOwnedSecretsUnderPrefix"
+      actions   = ["secretsmanager:CreateSecret"]
+      resources = [local.secret_arn_pattern]
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "aws:TagKeys"
+        values   = local.secret_tag_keys
+      }
+      condition {
+        test     = "Null"
+        variable = "aws:RequestTag/sym.user"
+        values   = ["false"]
+      }
+      condition {
+        test     = "Null"
+        variable = "aws:RequestTag/sym-access:expires-at"
+        values   = ["false"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.temporary_users ? [1] : []
+    content {
+      sid       = "TagSecretsUnderPrefix"
+      actions   = ["secretsmanager:TagResource"]
+      resources = [local.secret_arn_pattern]
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "aws:TagKeys"
+        values   = local.secret_tag_keys
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.temporary_users ? [1] : []
+    content {
+      sid       = "UpdateAndDeleteSecretsUnderPrefix"
+      actions   = ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"]
+      resources = [local.secret_arn_pattern]
+    }
+  }
+
+  # The sweep finds expired secrets with ListSecrets, which takes no
+  # resource-level permission (names and tags only, never values).
+  dynamic "statement" {
+    for_each = local.temporary_users ? [1] : []
+    content {
+      sid       = "ListSecretsHasNoResourceLevel"
+      actions   = ["secretsmanager:ListSecrets"]
+      resources = ["*"]
+    }
+  }
+
+  # The function hands credentials over, it never reads them back.
+  statement {
+    sid       = "NeverReadSecretValues"
+    effect    = "Deny"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"]
+    resources = ["*"]
+  }
+
   # X-Ray accepts no resource-level permission.
   dynamic "statement" {
     for_each = var.xray_tracing ? [1] : []
@@ -341,6 +417,9 @@ resource "aws_lambda_function" "shim" {
       # password can be served stale (the shim also drops it after a failed login).
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT = "2773"
       SSM_PARAMETER_STORE_TTL                = tostring(var.password_cache_ttl)
+      # Where temporary users' credentials go (secrets.tf); the role may
+      # write there only when a temporary_user role exists.
+      SYM_SHIM_SECRET_PREFIX = local.secret_prefix
     }
   }
 
@@ -368,6 +447,10 @@ resource "aws_lambda_function" "shim" {
     precondition {
       condition     = length(local.subnet_ids) > 0 && length(local.security_group_ids) > 0
       error_message = "The Lambda must run in the database's VPC: set subnet_ids and security_group_ids (or db_enabled = true)."
+    }
+    precondition {
+      condition     = !(local.temporary_users && local.sandbox_ec2_count == 1)
+      error_message = "The EC2 sandbox runs PostgreSQL 15, where sym_access refuses temporary users (16+ only): use sandbox_engine = \"rds\" (PostgreSQL 16) or no postgres_roles entry with mode = \"temporary_user\"."
     }
     precondition {
       condition     = var.secrets_extension_layer_arn != null || contains(keys(local.secrets_extension_accounts), local.region)

@@ -122,3 +122,25 @@ output "sandbox_setup_sql" {
   description = "psql script creating the extension, the postgres_roles (allowed), the sandbox_db_users and the sym_bot login (its password from the SYM_BOT_PASSWORD environment variable, never in the script): the EC2 sandbox runs it at boot; on the RDS sandbox run it over the tunnel after dist/sym_access.pgtle.sql (null unless db_enabled)."
   value       = var.db_enabled ? local.sandbox_setup_sql : null
 }
+
+# Temporary users (issue 12; secrets.tf).
+
+output "temporary_users_enabled" {
+  description = "Whether the Lambda holds its Secrets Manager rights for temporary users (a postgres_roles entry with mode = \"temporary_user\", or temporary_users_enabled)."
+  value       = local.temporary_users
+}
+
+output "secret_prefix" {
+  description = "Name prefix of the temporary users' secrets (SYM_SHIM_SECRET_PREFIX): a requester reads <prefix>/<their e-mail>/<run id>."
+  value       = local.secret_prefix
+}
+
+output "requester_secrets_policy" {
+  description = "Managed policy letting a requester read only the secrets tagged sym.user = their aws:PrincipalTag/<requester_identity_tag> (their e-mail) and write nothing below the prefix: attach it to the requesters' IAM Identity Center permission set as a customer managed policy (name and path), with the attribute for access control enabled. null unless temporary users are enabled."
+  value = local.temporary_users ? {
+    arn  = aws_iam_policy.requester_secrets[0].arn
+    name = aws_iam_policy.requester_secrets[0].name
+    path = aws_iam_policy.requester_secrets[0].path
+    json = data.aws_iam_policy_document.requester_secrets[0].json
+  } : null
+}

@@ -34,13 +34,18 @@ locals {
   }
 
   # SQL run by the instance after the extension is installed. Names were
-  # validated as plain identifiers; labels are quoted as SQL literals.
+  # validated as plain identifiers, modes as membership or temporary_user;
+  # labels are quoted as SQL literals. A membership role gets the call every
+  # edition and version knows; a temporary_user role passes its mode, and is
+  # allowed again if it was allowed in another mode (allow_role updates it).
   sandbox_setup_sql = join("\n", concat(
     ["CREATE EXTENSION IF NOT EXISTS sym_access;"],
     flatten([for r in var.postgres_roles : [
       "SELECT 'CREATE ROLE ${r.name} NOLOGIN' WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '${r.name}') \\gexec",
       r.name == "readonly" ? "GRANT pg_read_all_data TO readonly;" : "-- ${r.name}: grant it the privileges it stands for",
-      "SELECT sym_access.allow_role('${r.name}', '${replace(r.label, "'", "''")}') WHERE NOT EXISTS (SELECT FROM sym_access.allowed_role WHERE role = '${r.name}'::regrole);",
+      r.mode == "membership"
+      ? "SELECT sym_access.allow_role('${r.name}', '${replace(r.label, "'", "''")}') WHERE NOT EXISTS (SELECT FROM sym_access.allowed_role WHERE role = '${r.name}'::regrole);"
+      : "SELECT sym_access.allow_role('${r.name}', '${replace(r.label, "'", "''")}', mode => '${r.mode}') WHERE NOT EXISTS (SELECT FROM sym_access.allowed_role WHERE role = '${r.name}'::regrole AND mode = '${r.mode}');",
     ]]),
     [for u in var.sandbox_db_users :
       "SELECT 'CREATE ROLE ${u} LOGIN' WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '${u}') \\gexec"

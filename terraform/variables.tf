@@ -20,10 +20,11 @@ variable "tags" {
 ############################ Roles offered in Slack ############################
 
 variable "postgres_roles" {
-  description = "PostgreSQL roles that users can request through Sym, one sym_target each. `name` is the role as it exists in the database (a plain lower-case identifier, at most 63 bytes); `label` is what Slack shows. Each role must also be on the extension's allow-list: SELECT sym_access.allow_role(name, label)."
+  description = "PostgreSQL roles that users can request through Sym, one sym_target each. `name` is the role as it exists in the database (a plain lower-case identifier, at most 63 bytes); `label` is what Slack shows; `mode` is how sym_access grants it: \"membership\" (default: the requester's own login becomes a member) or \"temporary_user\" (PostgreSQL 16+: a new login per approved request, its password handed over through Secrets Manager; this gives the Lambda its Secrets Manager rights, see temporary_users_enabled). Each role must also be on the extension's allow-list with the same mode: SELECT sym_access.allow_role(name, label, mode => 'temporary_user')."
   type = list(object({
     name  = string
     label = string
+    mode  = optional(string, "membership")
   }))
   default = [{ name = "readonly", label = "Read Only" }]
 
@@ -48,6 +49,58 @@ variable "postgres_roles" {
   validation {
     condition     = alltrue([for r in var.postgres_roles : length(trimspace(r.label)) > 0 && length(r.label) <= 100])
     error_message = "Each postgres_roles label must be non-empty and at most 100 characters."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.postgres_roles : contains(["membership", "temporary_user"], r.mode)])
+    error_message = "Each postgres_roles mode must be \"membership\" or \"temporary_user\"."
+  }
+}
+
+############################ Temporary users (issue 12) ############################
+
+variable "temporary_users_enabled" {
+  description = "Give the Lambda its Secrets Manager rights (create, update, tag and delete secrets under secret_prefix) and create the requesters' read policy even when no postgres_roles entry has mode = \"temporary_user\" (for roles allowed in that mode by hand). false (default): they exist only when some postgres_roles entry is a temporary_user role."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "secret_prefix" {
+  description = "Name prefix of the Secrets Manager secrets holding temporary users' credentials (<prefix>/<requester e-mail>/<run id>), passed to the Lambda as SYM_SHIM_SECRET_PREFIX. The Lambda may write, and requesters may read, only below it. null: sym-access/<function name> (the shim's own default)."
+  type        = string
+  default     = null
+
+  # Secret names take letters, digits and /_+=.@-; the prefix becomes part of
+  # IAM resource patterns, so no wildcard can slip in (the character set has
+  # none) and it must not end in '/' (the policies add "/*").
+  validation {
+    condition     = var.secret_prefix == null || can(regex("^[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*$", var.secret_prefix))
+    error_message = "secret_prefix must be one or more '/'-separated segments of letters, digits and _+=.@- (no leading or trailing '/', no wildcards)."
+  }
+
+  validation {
+    condition     = var.secret_prefix == null || try(length(var.secret_prefix) <= 256, false)
+    error_message = "secret_prefix must be at most 256 characters (secret names are at most 512)."
+  }
+}
+
+variable "requester_can_list_secrets" {
+  description = "Let requesters call secretsmanager:ListSecrets (the requesters' policy), to find their secret without the run id (aws secretsmanager list-secrets --filters Key=name,Values=<prefix>/<e-mail>/). ListSecrets has no resource-level permission: it shows the names and tags, never the values, of every secret in the account and region. false: they name the secret themselves."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "requester_identity_tag" {
+  description = "Principal tag that carries a requester's e-mail in their AWS session (IAM Identity Center: an attribute for access control, e.g. key \"email\" = $${path:emails[primary].value}). The requesters' policy lets a principal read a secret only when the secret's sym.user tag (the requester's e-mail as Sym knows it) equals this tag."
+  type        = string
+  default     = "email"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.:/=+@-]{1,128}$", var.requester_identity_tag)) && !startswith(lower(var.requester_identity_tag), "aws:")
+    error_message = "requester_identity_tag must be a tag key (1-128 of letters, digits and _.:/=+@-, not aws:...)."
   }
 }
 

@@ -550,6 +550,183 @@ rule('rds-parameter-group-pg-tle', 'RDS: the parameter group preloads pg_tle (an
   { file: 'rds.tf', from: '    name         = "rds.force_ssl"\n    value        = "1"', to: '    name         = "rds.force_ssl"\n    value        = "0"' },
 ]);
 
+// ------------------------------------------------------ temporary users --
+// Issue 12: the Lambda writes temporary users' credentials to Secrets Manager
+// below its prefix (terraform/secrets.tf, main.tf); requesters read only
+// the secrets tagged with their own e-mail.
+
+// Statements of one aws_iam_policy_document, with where each comes from:
+// {sid, effect, actions, notActions, resources, conditions, forEach} where
+// forEach is the dynamic block's for_each expression (null: static).
+function docStatements(m, name, dir = '.') {
+  const loc = locals(m, dir);
+  const out = [];
+  const norm = (s, forEach) => ({
+    sid: s.sid || '(no sid)',
+    effect: s.effect || 'Allow',
+    actions: asList(resolve(s.actions, loc)).flatMap((a) => asList(resolve(a, loc))),
+    notActions: asList(resolve(s.not_actions, loc)).flatMap((a) => asList(resolve(a, loc))),
+    resources: asList(resolve(s.resources, loc)),
+    conditions: asList(s.condition).map((c) => ({ test: c.test, variable: c.variable, values: asList(resolve(c.values, loc)).flatMap((v) => asList(resolve(v, loc))) })),
+    forEach,
+  });
+  for (const d of blocks(m, 'data', 'aws_iam_policy_document', dir).filter((x) => x.name === name)) {
+    for (const s of asList(d.body.statement)) out.push({ file: d.file, count: d.body.count, ...norm(s, null) });
+    for (const dyn of asList((d.body.dynamic || {}).statement)) for (const c of asList(dyn.content)) out.push({ file: d.file, count: d.body.count, ...norm(c, String(dyn.for_each)) });
+  }
+  return out;
+}
+
+const SM = /^secretsmanager:/;
+const PATTERN = '${local.secret_arn_pattern}';
+// What the shim calls (shim/src/creds.c), and nothing more.
+const LAMBDA_SM_ACTIONS = new Set(['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:PutSecretValue',
+  'secretsmanager:DeleteSecret', 'secretsmanager:ListSecrets']);
+const TAG_KEYS = ['sym-access:expires-at', 'sym.user'];
+const gated = (expr) => /^\$\{(var\.db_enabled && )?local\.temporary_users \? (\[1\]|1) : (\[\]|0)\}$/.test(String(expr));
+const hasCond = (s, test, variable, values) => s.conditions.some((c) => c.test === test && c.variable === variable &&
+  (values === undefined || JSON.stringify([...c.values].sort()) === JSON.stringify([...values].sort())));
+
+rule('secrets-lambda-least-privilege', 'temporary users: the Lambda writes secrets below its prefix only, with its two tag keys, only when a temporary_user role exists; ListSecrets alone on "*"; never a secret value (issue 12)', (m, bad) => {
+  const loc = locals(m);
+  const where = (s) => `${s.file}: data.aws_iam_policy_document.lambda statement ${s.sid}`;
+  if (!/:secretsmanager:\$\{local\.region\}:\$\{local\.account_id\}:secret:\$\{local\.secret_prefix\}\/\*$/.test(String(loc.secret_arn_pattern || '')) ||
+    !String(loc.secret_arn_pattern).startsWith('arn:${local.partition}:')) {
+    bad(`secrets.tf: local.secret_arn_pattern is not arn:<partition>:secretsmanager:<region>:<account>:secret:<prefix>/*: ${loc.secret_arn_pattern}`);
+  }
+  if (!/var\.temporary_users_enabled/.test(String(loc.temporary_users)) || !/r\.mode == "temporary_user"/.test(String(loc.temporary_users))) {
+    bad(`secrets.tf: local.temporary_users is not "temporary_users_enabled or some postgres_roles entry has mode temporary_user": ${loc.temporary_users}`);
+  }
+  if (JSON.stringify([...asList(loc.secret_tag_keys)].sort()) !== JSON.stringify(TAG_KEYS)) bad(`secrets.tf: local.secret_tag_keys is ${JSON.stringify(loc.secret_tag_keys)}, not exactly ${JSON.stringify(TAG_KEYS)}`);
+  const st = docStatements(m, 'lambda');
+  if (st.length === 0) bad('main.tf: no data.aws_iam_policy_document.lambda');
+  const granted = new Set();
+  for (const s of st.filter((x) => x.effect === 'Allow')) {
+    const sm = s.actions.filter((a) => SM.test(a) || a === '*');
+    if (s.notActions.length) bad(`${where(s)}: not_actions in an Allow`);
+    if (sm.length === 0) continue;
+    sm.forEach((a) => granted.add(a));
+    if (!gated(s.forEach)) bad(`${where(s)}: Secrets Manager rights not gated on local.temporary_users (for_each ${s.forEach})`);
+    for (const a of sm) if (!LAMBDA_SM_ACTIONS.has(a)) bad(`${where(s)}: ${a} is more than the shim needs`);
+    if (sm.includes('secretsmanager:ListSecrets')) {
+      if (s.actions.length !== 1) bad(`${where(s)}: ListSecrets must stand alone (it is the only action on "*")`);
+      if (JSON.stringify(s.resources) !== '["*"]') bad(`${where(s)}: ListSecrets takes no resource-level permission: Resource "*" and nothing else`);
+    } else {
+      for (const r of s.resources) if (r !== PATTERN) bad(`${where(s)}: resource ${r} is not local.secret_arn_pattern (the prefix)`);
+      if (s.resources.length === 0) bad(`${where(s)}: no resources`);
+    }
+    if (sm.includes('secretsmanager:CreateSecret') || sm.includes('secretsmanager:TagResource')) {
+      if (!hasCond(s, 'ForAllValues:StringEquals', 'aws:TagKeys', TAG_KEYS)) bad(`${where(s)}: CreateSecret/TagResource without ForAllValues:StringEquals aws:TagKeys = ${TAG_KEYS.join(', ')}`);
+    }
+    if (sm.includes('secretsmanager:CreateSecret')) {
+      for (const k of TAG_KEYS) if (!hasCond(s, 'Null', `aws:RequestTag/${k}`, ['false'])) bad(`${where(s)}: CreateSecret does not require the ${k} tag (Null aws:RequestTag/${k} = false)`);
+    }
+  }
+  for (const a of LAMBDA_SM_ACTIONS) if (!granted.has(a)) bad(`main.tf: the Lambda lacks ${a} (the shim needs it)`);
+  const deny = st.filter((s) => s.effect === 'Deny' && s.forEach === null && s.actions.includes('secretsmanager:GetSecretValue') && s.actions.includes('secretsmanager:BatchGetSecretValue') && s.resources.includes('*'));
+  if (deny.length === 0) bad('main.tf: no unconditional Deny of secretsmanager:GetSecretValue/BatchGetSecretValue on "*" for the Lambda');
+  const fn = blocks(m, 'resource', 'aws_lambda_function')[0];
+  const env = fn ? (asList(fn.body.environment)[0] || {}).variables || {} : {};
+  if (env.SYM_SHIM_SECRET_PREFIX !== '${local.secret_prefix}') bad('main.tf: the Lambda does not get SYM_SHIM_SECRET_PREFIX = local.secret_prefix');
+  // The sandbox's endpoint: the Lambda's role only, the prefix except ListSecrets.
+  for (const s of docStatements(m, 'secretsmanager_endpoint')) {
+    const w = `${s.file}: data.aws_iam_policy_document.secretsmanager_endpoint statement ${s.sid}`;
+    if (!gated(s.count)) bad(`${w}: not gated on local.temporary_users`);
+    if (!hasCond(s, 'ArnEquals', 'aws:PrincipalArn', ['${aws_iam_role.lambda.arn}'])) bad(`${w}: not limited to the Lambda's role`);
+    for (const a of s.actions) if (!LAMBDA_SM_ACTIONS.has(a)) bad(`${w}: ${a}`);
+    const list = JSON.stringify(s.actions) === '["secretsmanager:ListSecrets"]';
+    for (const r of s.resources) if (r !== PATTERN && !(list && r === '*')) bad(`${w}: resource ${r}`);
+  }
+  return `the Lambda's Secrets Manager statements: ${[...granted].length} actions, below ${loc.secret_arn_pattern}`;
+}, [
+  { file: 'main.tf', from: '      sid       = "CreateOwnedSecretsUnderPrefix"\n      actions   = ["secretsmanager:CreateSecret"]\n      resources = [local.secret_arn_pattern]', to: '      sid       = "CreateOwnedSecretsUnderPrefix"\n      actions   = ["secretsmanager:CreateSecret"]\n      resources = ["*"]' },
+  { file: 'main.tf', from: 'actions   = ["secretsmanager:ListSecrets"]', to: 'actions   = ["secretsmanager:ListSecrets", "secretsmanager:DeleteSecret"]' },
+  { file: 'main.tf', from: 'actions   = ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"]', to: 'actions   = ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:GetSecretValue"]' },
+  { file: 'main.tf', from: 'actions   = ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"]', to: 'actions   = ["secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret"]' },
+  { file: 'main.tf', from: '      sid       = "TagSecretsUnderPrefix"\n      actions   = ["secretsmanager:TagResource"]\n      resources = [local.secret_arn_pattern]\n      condition {\n        test     = "ForAllValues:StringEquals"', to: '      sid       = "TagSecretsUnderPrefix"\n      actions   = ["secretsmanager:TagResource"]\n      resources = [local.secret_arn_pattern]\n      condition {\n        test     = "ForAnyValue:StringEquals"' },
+  { file: 'main.tf', from: '        variable = "aws:RequestTag/sym.user"', to: '        variable = "aws:RequestTag/team"' },
+  { file: 'main.tf', from: '    for_each = local.temporary_users ? [1] : []\n    content {\n      sid       = "UpdateAndDeleteSecretsUnderPrefix"', to: '    for_each = [1]\n    content {\n      sid       = "UpdateAndDeleteSecretsUnderPrefix"' },
+  { file: 'main.tf', from: '    sid       = "NeverReadSecretValues"\n    effect    = "Deny"', to: '    sid       = "NeverReadSecretValues"\n    effect    = "Allow"' },
+  { file: 'main.tf', from: '      SYM_SHIM_SECRET_PREFIX = local.secret_prefix\n', to: '' },
+  { file: 'secrets.tf', from: ':secret:${local.secret_prefix}/*"', to: ':secret:*"' },
+  { file: 'secrets.tf', from: 'secret_tag_keys = ["sym.user", "sym-access:expires-at"]', to: 'secret_tag_keys = ["sym.user", "sym-access:expires-at", "owner"]' },
+  { file: 'secrets.tf', from: 'temporary_users = var.temporary_users_enabled || anytrue([for r in var.postgres_roles : r.mode == "temporary_user"])', to: 'temporary_users = true' },
+  { file: 'secrets.tf', from: '      values   = [aws_iam_role.lambda.arn]\n    }\n  }\n\n  statement {\n    sid       = "LambdaListSecrets"', to: '      values   = ["*"]\n    }\n  }\n\n  statement {\n    sid       = "LambdaListSecrets"' },
+]);
+
+rule('secrets-requester-own-tag', 'temporary users: the requesters\' policy reads only secrets below the prefix whose sym.user tag is the reader\'s own e-mail, and denies every write there (issue 12)', (m, bad) => {
+  const st = docStatements(m, 'requester_secrets');
+  const where = (s) => `${s.file}: data.aws_iam_policy_document.requester_secrets statement ${s.sid}`;
+  if (st.length === 0) bad('secrets.tf: no data.aws_iam_policy_document.requester_secrets');
+  const vars = Object.assign({}, ...m.tf.filter((t) => t.dir === '.' && t.json && t.json.variable).map((t) => t.json.variable));
+  const tagVar = vars.requester_identity_tag && vars.requester_identity_tag[0];
+  if (!tagVar || tagVar.default !== 'email') bad('variables.tf: requester_identity_tag does not default to "email"');
+  const principalTag = '$${aws:PrincipalTag/${var.requester_identity_tag}}';
+  let reads = 0;
+  for (const s of st) {
+    if (!gated(s.count)) bad(`${where(s)}: the policy is not gated on local.temporary_users`);
+    if (s.effect !== 'Allow') continue;
+    if (s.notActions.length) bad(`${where(s)}: not_actions in an Allow`);
+    if (s.actions.includes('secretsmanager:ListSecrets')) {
+      // Optional, and alone: the one action that takes no resource.
+      if (s.actions.length !== 1 || JSON.stringify(s.resources) !== '["*"]') bad(`${where(s)}: ListSecrets must stand alone on "*"`);
+      if (s.forEach !== '${var.requester_can_list_secrets ? [1] : []}') bad(`${where(s)}: ListSecrets is not gated on var.requester_can_list_secrets`);
+      continue;
+    }
+    for (const a of s.actions) if (!['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'].includes(a)) bad(`${where(s)}: ${a}: requesters only read`);
+    for (const r of s.resources) if (r !== PATTERN) bad(`${where(s)}: resource ${r} is not local.secret_arn_pattern`);
+    const tag = s.conditions.filter((c) => c.variable === 'secretsmanager:ResourceTag/sym.user');
+    if (!tag.some((c) => ['StringEquals', 'StringEqualsIgnoreCase'].includes(c.test) && c.values.length === 1 && c.values[0] === principalTag)) {
+      bad(`${where(s)}: no StringEquals(IgnoreCase) secretsmanager:ResourceTag/sym.user = ${principalTag}`);
+    }
+    for (const c of tag) if (!['StringEquals', 'StringEqualsIgnoreCase'].includes(c.test)) bad(`${where(s)}: ${c.test} on the owner tag`);
+    if (!hasCond(s, 'Null', 'aws:PrincipalTag/${var.requester_identity_tag}', ['false'])) bad(`${where(s)}: a session without the identity tag is not refused explicitly (Null aws:PrincipalTag/... = false)`);
+    if (s.actions.includes('secretsmanager:GetSecretValue')) reads++;
+  }
+  if (reads === 0) bad('secrets.tf: the requesters\' policy grants no GetSecretValue');
+  const deny = st.filter((s) => s.effect === 'Deny' && s.resources.includes(PATTERN) && s.notActions.length > 0);
+  if (deny.length === 0) bad('secrets.tf: no Deny (not_actions) of everything but reading below the prefix');
+  for (const s of deny) for (const a of s.notActions) if (!['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'].includes(a)) bad(`${where(s)}: ${a} is exempt from the Deny`);
+  const pol = blocks(m, 'resource', 'aws_iam_policy').find((p) => p.name === 'requester_secrets');
+  if (!pol || pol.body.policy !== '${data.aws_iam_policy_document.requester_secrets[0].json}') bad('secrets.tf: no aws_iam_policy.requester_secrets carrying the document');
+  const outs = Object.assign({}, ...m.tf.filter((t) => t.dir === '.' && t.json && t.json.output).map((t) => t.json.output));
+  if (!outs.requester_secrets_policy || !/aws_iam_policy\.requester_secrets\[0\]\.arn/.test(JSON.stringify(outs.requester_secrets_policy))) bad('outputs.tf: no requester_secrets_policy output with the policy\'s ARN');
+  return `requesters read below the prefix only where sym.user = ${principalTag}; everything else there is denied`;
+}, [
+  { file: 'secrets.tf', from: '      test     = "StringEqualsIgnoreCase"', to: '      test     = "StringLike"' },
+  { file: 'secrets.tf', from: '      values   = ["$${aws:PrincipalTag/${var.requester_identity_tag}}"]', to: '      values   = ["*"]' },
+  { file: 'secrets.tf', from: '      variable = "secretsmanager:ResourceTag/sym.user"', to: '      variable = "secretsmanager:ResourceTag/team"' },
+  { file: 'secrets.tf', from: '    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]\n    resources = [local.secret_arn_pattern]', to: '    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]\n    resources = ["*"]' },
+  { file: 'secrets.tf', from: '      variable = "aws:PrincipalTag/${var.requester_identity_tag}"\n      values   = ["false"]', to: '      variable = "aws:PrincipalTag/${var.requester_identity_tag}"\n      values   = ["true"]' },
+  { file: 'secrets.tf', from: '      "secretsmanager:ListSecretVersionIds",\n    ]', to: '      "secretsmanager:ListSecretVersionIds",\n      "secretsmanager:TagResource",\n    ]' },
+  { file: 'secrets.tf', from: '    sid    = "NoWritesBelowThePrefix"\n    effect = "Deny"', to: '    sid    = "NoWritesBelowThePrefix"\n    effect = "Allow"' },
+  { file: 'secrets.tf', from: '  policy      = data.aws_iam_policy_document.requester_secrets[0].json', to: '  policy      = data.aws_iam_policy_document.lambda.json' },
+  { file: 'secrets.tf', from: '    for_each = var.requester_can_list_secrets ? [1] : []', to: '    for_each = [1]' },
+  { file: 'secrets.tf', from: '      actions   = ["secretsmanager:ListSecrets"]\n      resources = ["*"]', to: '      actions   = ["secretsmanager:ListSecrets", "secretsmanager:GetSecretValue"]\n      resources = ["*"]' },
+]);
+
+rule('temporary-user-mode', 'temporary users: postgres_roles takes a validated mode, the sandbox passes it to allow_role, and the PostgreSQL 15 sandbox refuses it (issue 12)', (m, bad) => {
+  const v = m.tf.find((t) => t.file === 'variables.tf');
+  const pr = v && v.json && v.json.variable && v.json.variable.postgres_roles && v.json.variable.postgres_roles[0];
+  if (!pr) { bad('variables.tf: no postgres_roles'); return; }
+  if (!/mode\s*=\s*optional\(string,\s*"membership"\)/.test(String(pr.type))) bad(`variables.tf: postgres_roles has no mode = optional(string, "membership") attribute: ${pr.type}`);
+  const val = asList(pr.validation).map((x) => String(x.condition));
+  if (!val.some((c) => /contains\(\["membership", "temporary_user"\], r\.mode\)/.test(c))) bad('variables.tf: postgres_roles mode is not validated as exactly membership or temporary_user');
+  const sb = m.tf.find((t) => t.file === 'sandbox.tf');
+  if (!sb || !/sym_access\.allow_role\('\$\{r\.name\}', '[^\n]*', mode => '\$\{r\.mode\}'\)/.test(sb.text)) bad('sandbox.tf: the setup SQL does not pass mode to allow_role');
+  if (!sb || !/r\.mode == "membership"\s*\n\s*\? "SELECT sym_access\.allow_role\('\$\{r\.name\}', '[^\n]*'\) WHERE/.test(sb.text)) bad('sandbox.tf: a temporary_user role may reach the plain allow_role call (the mode must decide which call is rendered)');
+  if (!sb || !/allowed_role WHERE role = '\$\{r\.name\}'::regrole AND mode = '\$\{r\.mode\}'/.test(sb.text)) bad('sandbox.tf: a role whose mode changed is not allowed again (the NOT EXISTS guard ignores mode)');
+  const fn = blocks(m, 'resource', 'aws_lambda_function')[0];
+  const pre = fn ? asList((asList(fn.body.lifecycle)[0] || {}).precondition).map((p) => String(p.condition)) : [];
+  if (!pre.some((c) => /local\.temporary_users && local\.sandbox_ec2_count == 1/.test(c))) bad('main.tf: no precondition refusing temporary users on the PostgreSQL 15 (EC2) sandbox');
+}, [
+  { file: 'variables.tf', from: 'contains(["membership", "temporary_user"], r.mode)', to: 'contains(["membership", "temporary_user", "superuser"], r.mode)' },
+  { file: 'sandbox.tf', from: ", mode => '${r.mode}')", to: ')' },
+  { file: 'sandbox.tf', from: '      r.mode == "membership"\n', to: '      r.mode != "temporary_user" || true\n' },
+  { file: 'sandbox.tf', from: "::regrole AND mode = '${r.mode}');", to: '::regrole);' },
+  { file: 'main.tf', from: 'condition     = !(local.temporary_users && local.sandbox_ec2_count == 1)', to: 'condition     = true' },
+]);
+
 // Every aws_* resource and data source argument and block exists in the AWS
 // provider's schema (pinned version), and no read-only attribute is set.
 rule('aws-schema', 'every aws_* argument and block exists in the pinned AWS provider\'s schema', (m, bad) => {
