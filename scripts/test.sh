@@ -23,7 +23,8 @@
 #  10. the pg_tle edition (test/pgtle/run.sh): its own PostgreSQL 15 and 18
 #      trees with pg_tle built from ../shared/vendor, the sql/ suite and the
 #      isolation specs against the edition installed by a non-superuser admin,
-#      and the RDS emulation suite
+#      the RDS emulation suite, the attack suite and the shim's sweep event;
+#      a line of counts per major ("pgtle 15: regress ...")
 #
 # SUITES="style regress isolation worker faults attacks shim lint fuzz package pgtle" selects parts (default: all).
 # PG_CONFIG=... runs against another server build (see scripts/matrix.sh).
@@ -50,10 +51,12 @@ want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
 passed=0
 failed=0
 failures=()
+counts=()
 count() { # suite-name passed failed
 	passed=$((passed + $2))
 	failed=$((failed + $3))
 	[ "$3" = 0 ] || failures+=("$1")
+	counts+=("$1 $2/$3")
 }
 
 step "checking packages"
@@ -184,5 +187,7 @@ echo "wall time per step:"
 printf '  %s\n' "${timings[@]}"
 echo "  total: $(($(date +%s) - t0)) s"
 [ ${#failures[@]} -eq 0 ] || echo "failing suites: ${failures[*]}"
+# per suite, passed/failed (scripts/matrix.sh reprints this line)
+echo "suites: ${counts[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

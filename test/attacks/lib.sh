@@ -120,6 +120,22 @@ not_super() { echo "NOT (SELECT rolsuper FROM pg_roles WHERE rolname = '$1')"; }
 allowed() { echo "EXISTS (SELECT FROM sym_access.allowed_role WHERE role::oid = (SELECT oid FROM pg_roles WHERE rolname = '$1'))"; }
 
 ver_at_least() { [ "$PGV" -ge "$1" ]; }
+
+# The edition under attack: ATTACK_EDITION=c (default) or pgtle, the pg_tle
+# edition (test/pgtle/run.sh sets it), which ATTACK_INSTALLER, the platform's
+# non-superuser admin, installs into databases whose template has pg_tle and
+# the edition registered (test/pgtle/platform.sh).
+EDITION=${ATTACK_EDITION:-c}
+INSTALLER=${ATTACK_INSTALLER:-postgres}
+pgtle() { [ "$EDITION" = pgtle ]; }
+# CREATE EXTENSION sym_access as the installer, in ${DBNAME:-$DB}; a
+# non-superuser installer needs CREATE on the database. Errors in $T/err.
+install_ext() {
+	[ "$INSTALLER" = postgres ] || setup "GRANT CREATE ON DATABASE \"${DBNAME:-$DB}\" TO \"$INSTALLER\""
+	as "$INSTALLER" -c "CREATE EXTENSION sym_access" >/dev/null
+}
+# The installer, as a predicate on a pg_roles row aliased $1.
+by_installer() { echo "($1.rolsuper OR $1.rolname = '$INSTALLER')"; }
 role_exists() { [ "$(su -c "SELECT count(*) FROM pg_roles WHERE rolname = '$1'")" = 1 ]; }
 
 # A snapshot of a table, to compare before and after an attack.
@@ -207,16 +223,23 @@ planted_never_ran() { # owner
 }
 
 # The second cluster: no extension roles until a case creates them, the
-# library preloaded, the expiry worker sweeping database ${P}_w every second.
+# library preloaded, the expiry worker sweeping database ${P}_w every second
+# (pg_tle edition: pg_tle preloaded, the edition registered in template1).
 # use_extra switches PGHOST/PGPORT to it, use_main back.
 MAIN_PGHOST=$PGHOST
 MAIN_PGPORT=$PGPORT
 use_extra() {
 	if [ -z "${EXTRA:-}" ]; then
 		EXTRA=$T/extra
-		"$root/test/cluster.sh" start "$EXTRA" "shared_preload_libraries = 'sym_access'" \
-			"sym_access.expire_interval = 1" "sym_access.database = '${P}_w'" >/dev/null ||
-			{ EXTRA=; return 1; }
+		local gucs=("shared_preload_libraries = 'sym_access'" "sym_access.expire_interval = 1" "sym_access.database = '${P}_w'")
+		pgtle && gucs=("shared_preload_libraries = 'pg_tle'")
+		"$root/test/cluster.sh" start "$EXTRA" "${gucs[@]}" >/dev/null || { EXTRA=; return 1; }
+		if pgtle && ! PGHOST="$EXTRA/sock" PGPORT=$(sed -n "s/^export PGPORT='\(.*\)'/\1/p" "$EXTRA/env") \
+			"$root/test/pgtle/platform.sh" template1 >/dev/null; then
+			"$root/test/cluster.sh" stop "$EXTRA" >/dev/null 2>&1
+			EXTRA=
+			return 1
+		fi
 		PGHOST="$EXTRA/sock" PGPORT=$(sed -n "s/^export PGPORT='\(.*\)'/\1/p" "$EXTRA/env") \
 			psql -X -q -d postgres -c "CREATE DATABASE ${P}_w" >/dev/null
 	fi

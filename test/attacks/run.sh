@@ -11,6 +11,9 @@
 # roles (prefix atk<random>_), removed at the end.  The install-time and
 # worker cases start a second cluster (test/cluster.sh, same PG_CONFIG)
 # where the extension's roles do not exist yet and the library is preloaded.
+# ATTACK_EDITION=pgtle ATTACK_INSTALLER=ROLE: against the pg_tle edition,
+# installed by ROLE (test/pgtle/run.sh; cases that exercise only the C
+# edition SKIP there).
 # Prints PASS/FAIL/SKIP per case and "N passed, M failed, K skipped".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,8 +67,8 @@ psql -X -q -v ON_ERROR_STOP=1 -d postgres >/dev/null <<SQL || { echo "attacks: s
 CREATE ROLE ${P}_owner LOGIN;
 CREATE DATABASE ${DB} OWNER ${P}_owner;
 SQL
+install_ext || { cat "$T/err"; echo "attacks: set-up failed"; echo "0 passed, 1 failed"; exit 1; }
 su >/dev/null <<SQL || { echo "attacks: set-up failed"; echo "0 passed, 1 failed"; exit 1; }
-CREATE EXTENSION sym_access;
 CREATE ROLE ${P}_bot LOGIN IN ROLE sym_access_operator;
 CREATE ROLE ${P}_admin LOGIN IN ROLE sym_access_admin;
 CREATE ROLE ${P}_cr LOGIN CREATEROLE;
@@ -79,7 +82,7 @@ SQL
 BOT=${P}_bot ADMIN=${P}_admin OWNER=${P}_owner CR=${P}_cr R=${P}_r G=${P}_g
 export BOT ADMIN OWNER CR R G
 
-echo "attack suite: PostgreSQL $PGV, database $DB, prefix $P"
+echo "attack suite: PostgreSQL $PGV, edition $EDITION (installed by $INSTALLER), database $DB, prefix $P"
 for f in "$here"/cases/*.sh; do
 	[[ $(basename "$f") =~ $only ]] || continue
 	echo "--- $(basename "$f" .sh)"

@@ -16,15 +16,24 @@
 #      difference declared in README.md);
 #   2. the isolation specs (test/isolation/);
 #   3. the RDS emulation suite (test/pgtle/rds.sh);
-#   4. with PGTLE_ATTACKS=1, the attack suite (test/attacks/run.sh).
+#   4. the attack suite (test/attacks/run.sh) against the edition, installed
+#      on 15 by the non-superuser admin, on 16+ by the superuser (the cases
+#      create their roles as the superuser, and on 16+ the admin could not
+#      hand those out: it holds ADMIN OPTION only on roles it created);
+#      cases of the C edition only (its worker) SKIP;
+#   5. the shim's sweep event against the edition (test/pgtle/shim-sweep.sh).
+# PGTLE_PARTS="regress isolation rds attacks shim" selects parts (default all).
 # 15: Debian's 15 is the shared system server, into which nothing may be
 # installed; a private copy of it (private_15 below) gets pg_tle instead. 17
 # does not load pg_tle here (see README).
-# Prints one "N passed, M failed" line.
+# Prints a line of counts per major ("pgtle 15: regress ...") and one
+# "N passed, M failed" line.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 majors=${PGTLE_MAJORS:-15 18}
+parts=" ${PGTLE_PARTS:-regress isolation rds attacks shim} "
+part() { [[ $parts == *" $1 "* ]]; }
 vendor=${PGTLE_TARBALL:-$root/../shared/vendor/pg_tle-1.5.2.tar.gz}
 passed=0
 failed=0
@@ -80,18 +89,8 @@ pg_tle_ready() {
 	fi
 }
 
-# The platform's admin as on RDS: LOGIN CREATEROLE CREATEDB, member of an
-# rds_superuser stand-in and of pgtle_admin; rds_superuser may hand out
-# pg_signal_backend (on 16+ granting it needs ADMIN on it: RDS's master user
-# can, which is assumed here) and create in the database.
-setup_admin() {
-	psql -qX -v ON_ERROR_STOP=1 -d postgres <<SQL
-CREATE ROLE rds_superuser_emul NOLOGIN;
-GRANT pg_signal_backend TO rds_superuser_emul WITH ADMIN OPTION;
-CREATE ROLE rds_admin LOGIN CREATEROLE CREATEDB;
-GRANT rds_superuser_emul TO rds_admin;
-SQL
-}
+# The platform's admin as on RDS (test/pgtle/platform.sh says who).
+setup_admin() { test/pgtle/platform.sh; }
 
 # A database with pg_tle, where the admin has installed the edition.
 tle_database() {
@@ -121,6 +120,7 @@ run_regress() {
 	[ -z "${PGTLE_RESULTS:-}" ] || cp -r "$out/results" "$PGTLE_RESULTS-$major"
 	read -r p f <<<"$(regress_counts "$out/summary")"
 	echo "pgtle regress ($major): $p passed, $f failed"
+	tally "regress $p passed, $f failed"
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
@@ -138,19 +138,25 @@ run_isolation() {
 	[ -f "$out/regression.diffs" ] && cat "$out/regression.diffs"
 	read -r p f <<<"$(regress_counts "$out/summary")"
 	echo "pgtle isolation ($major): $p passed, $f failed"
+	tally "isolation $p passed, $f failed"
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
 
-# Adds a script's last "N passed, M failed" line (none: one failure).
-add_counts() {
-	local n p f
-	n=$(printf '%s\n' "$2" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' | tail -1)
-	read -r p f <<<"${n:-0 1}"
-	echo "pgtle $1: $p passed, $f failed"
+# Adds a script's last "N passed, M failed[, K skipped]" line (none: one
+# failure) under NAME for MAJOR.
+add_counts() { # name, major, output[, note]
+	local n p f k
+	n=$(printf '%s\n' "$3" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}.*/\1 \2 \4/p' | tail -1)
+	read -r p f k <<<"${n:-0 1}"
+	echo "pgtle $1 ($2): $p passed, $f failed${k:+, $k skipped}"
+	tally "$1 $p passed, $f failed${k:+, $k skipped}${4:+ ($4)}"
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
+# The per-major line of counts, printed at the end.
+declare -A per_major
+tally() { per_major[$major]+="${per_major[$major]:+; }$1"; }
 
 for major in $majors; do
 	if [ "$major" = 15 ]; then
@@ -165,21 +171,25 @@ for major in $majors; do
 	fi
 	export PG_CONFIG
 	if ! pg_tle_ready; then
+		tally "pg_tle could not be built or installed"
 		failed=$((failed + 1))
 		continue
 	fi
 	scripts/pgtle-dist.sh -o "$tmp/sym_access.pgtle.sql" && mkdir -p dist &&
 		cp "$tmp/sym_access.pgtle.sql" dist/sym_access.pgtle.sql
-	test/cluster.sh start "$tmp/pg" shared_preload_libraries=pg_tle || { failed=$((failed + 1)); continue; }
-	# shellcheck disable=SC1091
-	. "$tmp/pg/env"
-	if setup_admin && tle_database contrib_regression; then
-		run_regress "$major"
-		run_isolation "$major"
-	else
-		failed=$((failed + 1))
+	if part regress || part isolation; then
+		test/cluster.sh start "$tmp/pg" shared_preload_libraries=pg_tle || { failed=$((failed + 1)); continue; }
+		# shellcheck disable=SC1091
+		. "$tmp/pg/env"
+		if setup_admin && tle_database contrib_regression; then
+			part regress && run_regress "$major"
+			part isolation && run_isolation "$major"
+		else
+			tally "set-up failed"
+			failed=$((failed + 1))
+		fi
+		test/cluster.sh stop "$tmp/pg"
 	fi
-	test/cluster.sh stop "$tmp/pg"
 	# pg_cron where this server has it (Debian's postgresql-15-cron): the
 	# sweep without a worker. Its jobs run in background workers, not over
 	# a libpq connection.
@@ -187,26 +197,45 @@ for major in $majors; do
 	if [ -f "$("$PG_CONFIG" --pkglibdir)/pg_cron.so" ]; then
 		gucs=("shared_preload_libraries='pg_tle,pg_cron'" cron.use_background_workers=on max_worker_processes=16)
 	fi
-	test/cluster.sh start "$tmp/pg" "${gucs[@]}" || { failed=$((failed + 1)); continue; }
-	# shellcheck disable=SC1091
-	. "$tmp/pg/env"
-	out=$(PGTLE_MAJOR=$major test/pgtle/rds.sh 2>&1)
-	printf '%s\n' "$out"
-	add_counts "rds ($major)" "$out"
-	test/cluster.sh stop "$tmp/pg"
-	# PGTLE_ATTACKS=1: the attack suite too (not green for either edition
-	# yet, so not by default, as in scripts/test.sh). Every database it
-	# makes is a copy of template1, which gets pg_tle and the edition.
-	if [ "${PGTLE_ATTACKS:-0}" = 1 ]; then
-		test/cluster.sh start "$tmp/pg" shared_preload_libraries=pg_tle || { failed=$((failed + 1)); continue; }
+	if part rds; then
+		test/cluster.sh start "$tmp/pg" "${gucs[@]}" || { failed=$((failed + 1)); continue; }
 		# shellcheck disable=SC1091
 		. "$tmp/pg/env"
-		psql -qX -d template1 -c 'CREATE EXTENSION pg_tle' && psql -qX -d template1 -f dist/sym_access.pgtle.sql >/dev/null
-		out=$(test/attacks/run.sh 2>&1)
-		printf '%s\n' "$out" | grep -E '^(FAIL|SKIP)'
-		add_counts "attacks ($major)" "$out"
+		out=$(PGTLE_MAJOR=$major test/pgtle/rds.sh 2>&1)
+		printf '%s\n' "$out"
+		add_counts rds "$major" "$out"
 		test/cluster.sh stop "$tmp/pg"
 	fi
+	part attacks || part shim || continue
+	# The attack suite and the shim's sweep: every database they make is a
+	# copy of template1, which has pg_tle and the edition registered by the
+	# admin (test/pgtle/platform.sh).
+	test/cluster.sh start "$tmp/pg" shared_preload_libraries=pg_tle || { failed=$((failed + 1)); continue; }
+	# shellcheck disable=SC1091
+	. "$tmp/pg/env"
+	if ! test/pgtle/platform.sh template1; then
+		tally "platform set-up failed"
+		failed=$((failed + 1))
+		test/cluster.sh stop "$tmp/pg"
+		continue
+	fi
+	if part attacks; then
+		installer=${PGTLE_ATTACK_INSTALLER:-postgres}
+		[ "$major" -ge 16 ] || installer=${PGTLE_ATTACK_INSTALLER:-rds_admin}
+		started=$SECONDS
+		out=$(ATTACK_EDITION=pgtle ATTACK_INSTALLER=$installer test/attacks/run.sh 2>&1)
+		printf '%s\n' "$out" | grep -E '^(attack suite|FAIL|SKIP)'
+		add_counts attacks "$major" "$out" "installed by $installer, $((SECONDS - started)) s"
+	fi
+	if part shim; then
+		out=$(test/pgtle/shim-sweep.sh 2>&1)
+		printf '%s\n' "$out"
+		add_counts "shim sweep" "$major" "$out"
+	fi
+	test/cluster.sh stop "$tmp/pg"
+done
+for major in $majors; do
+	echo "pgtle $major: ${per_major[$major]:-nothing ran}"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

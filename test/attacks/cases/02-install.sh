@@ -36,7 +36,7 @@ while IFS='|' read -r what stmt; do
 	attack "install/dbowner/after install: $what"
 	as "$OWNER" -c "$stmt" >/dev/null
 	want_state 42501 42P01 2BP01
-	want "EXISTS (SELECT FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE nspname = 'sym_access' AND r.rolsuper)" "schema sym_access is gone or not owned by a superuser"
+	want "EXISTS (SELECT FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE nspname = 'sym_access' AND $(by_installer r))" "schema sym_access is gone or not owned by the installer"
 	want "EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'sym_access.audit'::regclass AND tgenabled = 'O' AND NOT tgisinternal)" "the audit triggers are not all enabled"
 	want "NOT EXISTS (SELECT FROM pg_class WHERE relnamespace = 'sym_access'::regnamespace AND relname LIKE '${P}%') AND NOT EXISTS (SELECT FROM pg_proc WHERE pronamespace = 'sym_access'::regnamespace AND proname LIKE '${P}%')" "an object was created in schema sym_access"
 	want "(SELECT prosecdef FROM pg_proc WHERE oid = 'sym_access.expire()'::regprocedure)" "expire() is no longer SECURITY DEFINER"
@@ -94,7 +94,7 @@ reset_extra() { # drop the database and the extension's roles again
 		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $r" >/dev/null 2>&1
 	done
 }
-install() { as postgres -c "CREATE EXTENSION sym_access" >/dev/null; }
+install() { install_ext; }
 installed() { [ "$(su -c "SELECT count(*) FROM pg_extension WHERE extname = 'sym_access'")" = 1 ]; }
 
 attack "install/dbowner/pre-created empty schema sym_access"

@@ -89,7 +89,47 @@ want "$(not_member "${P}_sg7" "$S")" "the due grant was not revoked"
 close_session adv
 verdict
 
+# On 16+ a GRANT or REVOKE of a role locks the role until its transaction
+# ends: a bot holding its transaction open after a call on (role, A) would
+# stall the revoke of that role from anyone else, sweep after sweep. expire()
+# ends such bot sessions and tries the pair once more (C: end_bots_holding_role,
+# PL/pgSQL: _expire_after_ending_bots). Before 16 nothing blocks and the bot's
+# session must be left alone.
+attack "sweep/bot/a bot holding a role in an open transaction does not stall the sweep of that role"
+HR=${P}_hold
+setup "CREATE ROLE $HR NOLOGIN; CREATE ROLE ${P}_hga LOGIN; CREATE ROLE ${P}_hgb LOGIN; SELECT sym_access.allow_role('$HR')"
+as "$BOT" -c "SELECT sym_access.grant('$HR', '${P}_hga', '1 hour', '{\"run_srn\": \"hga\"}')" >/dev/null
+as "$BOT" -c "SELECT sym_access.grant('$HR', '${P}_hgb', '1 second', '{\"run_srn\": \"hgb\"}')" >/dev/null
+sleep 1.2
+open_session hrole "$BOT"
+say hrole "BEGIN; SELECT outcome FROM sym_access.revoke('$HR', '${P}_hga', '{\"run_srn\": \"hga\"}'); SELECT 'holder ' || pg_backend_pid();"
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE usename = '$BOT' AND state = 'idle in transaction'" 1 10 || reason "the holding session did not start"
+holder=$(sed -n 's/^holder //p' "$T/hrole.out")
+bounded_expire
+want "$(not_member "${P}_hgb" "$HR")" "the due grant of the held role was not revoked"
+want "EXISTS (SELECT FROM sym_access.audit WHERE action = 'expire' AND outcome = 'revoked' AND grantee = '${P}_hgb')" "no expire audit row 'revoked' for the due grant"
+if ver_at_least 160000; then
+	want "NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = ${holder:-0})" "the bot session holding the role was not ended"
+	# its uncommitted revoke rolled back: A keeps the role and its row
+	want "$(member "${P}_hga" "$HR") AND EXISTS (SELECT FROM sym_access.active_grant WHERE role = '$HR'::regrole AND grantee = '${P}_hga'::regrole)" "the rolled-back revoke left A without its grant or row"
+else
+	want "EXISTS (SELECT FROM pg_stat_activity WHERE pid = ${holder:-0})" "the bot session was ended although nothing blocked the sweep before 16"
+fi
+judge_preds
+say hrole "ROLLBACK;"
+close_session hrole
+verdict
+
 # --- the worker, in the second cluster (preloaded, 1 s interval) ---------
+if pgtle; then # no worker: pg_cron (test/pgtle/rds.sh) or the shim's sweep event (test/pgtle/shim-sweep.sh)
+	for w in "sweeps with default_transaction_isolation = serializable" "sweeps with default_transaction_read_only = on" \
+		"sweeps with serializable, read-only, deferrable and lock_timeout together" \
+		"with the owner's search_path = public and planted operators never runs them"; do
+		attack "sweep/dbowner/worker $w"
+		skip "C edition only: the pg_tle edition has no background worker"
+	done
+	return 0
+fi
 if ! use_extra; then
 	attack "sweep/dbowner/worker"
 	reason "could not start the second cluster"

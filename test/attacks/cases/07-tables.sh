@@ -9,7 +9,7 @@
 # other classes' cases.
 psql -X -q -d postgres -c "CREATE DATABASE ${P}_tdb OWNER $OWNER" >/dev/null
 DBNAME=${P}_tdb
-setup "CREATE EXTENSION sym_access"
+install_ext || sed 's/^/   setup: /' "$T/err" >&2
 TW=${P}_tw
 setup "CREATE ROLE ${P}_writer LOGIN IN ROLE pg_write_all_data"
 setup "CREATE ROLE ${P}_oops LOGIN"
