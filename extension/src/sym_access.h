@@ -112,6 +112,10 @@ extern Datum sym_result(FunctionCallInfo fcinfo, const char *outcome,
 						const char *role, const char *grantee,
 						TimestampTz expires_at, int64 audit_id,
 						const char *message);
+extern Datum sym_result_password(FunctionCallInfo fcinfo, const char *outcome,
+								 const char *role, const char *grantee,
+								 TimestampTz expires_at, int64 audit_id,
+								 const char *message, const char *password);
 extern bool sym_purge_in_progress;
 
 /* grant.c: shared by revoke, expire and disallow_role */
@@ -125,6 +129,12 @@ typedef struct SymRevocation
 
 extern bool sym_revoke_and_terminate(Oid roleid, Oid granteeid,
 									 SymRevocation *r);
+
+/* tempuser.c */
+#define SYM_MODE_MEMBERSHIP		"membership"
+#define SYM_MODE_TEMPORARY_USER "temporary_user"
+extern void sym_grantor_createrole_sync(void);
+extern bool sym_grantor_has_createrole(void);
 
 /* guard.c */
 extern Oid	sym_extension_owner(void);
