@@ -504,12 +504,17 @@ sym_tempuser_revoke_target(const char *role_name, const char *grantee_name,
 						 " WHERE role = $1 AND run_srn = $2 AND (base_name = $3 OR login_name = $3)",
 						 3, argtypes, values, NULL, false) != SPI_OK_SELECT)
 			elog(ERROR, "sym_access: could not read the temporary logins");
-		if (SPI_processed == 0)
-			return (char *) grantee_name;
-		/* Found: wait for a replay in flight, then look again. */
-		if (pass == 0)
-			lock_run(roleid, ctx->run_srn);
+		if (pass == 1 || (SPI_processed == 0 && !role_is_temporary(roleid)))
+			break;
+
+		/*
+		 * A grant or replay of this run may be in flight: wait for it, then
+		 * look again.
+		 */
+		lock_run(roleid, ctx->run_srn);
 	}
+	if (SPI_processed == 0)
+		return (char *) grantee_name;
 	login = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	name = GetUserNameFromId(login, true);
 	return name ? name : (char *) grantee_name;
