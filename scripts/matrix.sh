@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make matrix: the extension's suites (pg_regress, isolation, worker, faults) against
+# make matrix: the extension's suites (pg_regress, isolation, worker, faults,
+# attacks, tempusers) against
 # each PostgreSQL major we can build and run here.
 #
 #   scripts/matrix.sh                 15, 17 and 18
@@ -23,7 +24,7 @@ for v in ${MATRIX_VERSIONS:-15 17 18}; do
 		status=1
 		continue
 	fi
-	if PG_CONFIG="$pgc" SUITES="regress isolation worker faults attacks" scripts/test.sh 2>&1 | tee "/tmp/sym_access_matrix_$v.log"; then
+	if PG_CONFIG="$pgc" SUITES="regress isolation worker faults attacks tempusers" scripts/test.sh 2>&1 | tee "/tmp/sym_access_matrix_$v.log"; then
 		results+=("$v: $(tail -1 "/tmp/sym_access_matrix_$v.log")")
 	else
 		results+=("$v: FAILED ($(tail -1 "/tmp/sym_access_matrix_$v.log"))")

@@ -290,15 +290,18 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 	for (uint64 i = 0; i < n; i++)
 	{
 		RevokeStep	step = {roleid, grantees[i]};
+		char	   *name;
 
 		sym_lock_pair(roleid, grantees[i]);
+		/* Before the revoke: a temporary login is dropped by it. */
+		name = GetUserNameFromId(grantees[i], true);
 		if (!revoke_contained(&step))
 			continue;
 		if (step.revoked)
 		{
 			if (revoked++ > 0)
 				appendStringInfoString(&revoked_names, ", ");
-			escape_json(&revoked_names, GetUserNameFromId(grantees[i], false));
+			escape_json(&revoked_names, name);
 			terminated_total += step.r.terminated;
 			if (step.r.terminate_error)
 				ereport(WARNING,
@@ -312,6 +315,8 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 		elog(ERROR, "sym_access: could not update the allow-list");
 	was_allowed = SPI_processed > 0;
 
+	/* Its temporary logins that could not be dropped before. */
+	(void) sym_tempuser_retry_drops(roleid, "disallow");
 	if (sym_grantor_has_admin(roleid))
 		sym_revoke_admin_from_grantor(roleid);
 	sym_grantor_createrole_sync();
