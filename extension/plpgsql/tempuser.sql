@@ -360,7 +360,7 @@ BEGIN
 		password := sym_access._set_login(login, e.exp, true);
 		loginid := (SELECT r.oid FROM pg_roles r WHERE r.rolname = login);
 		PERFORM sym_access._lock_pair(roleid, loginid, true);
-		EXECUTE format('GRANT %I TO %I', role_name, login);
+		EXECUTE format('GRANT %I TO %I', sym_access._role_name(roleid), login);
 		INSERT INTO sym_access.temporary_login (login, login_name, role, run_srn, base_name)
 		VALUES (loginid, login, roleid, run, base);
 		extra := jsonb_build_object('temporary_user', 'created', 'base_name', base);
@@ -369,7 +369,7 @@ BEGIN
 		login := sym_access._role_name(loginid);
 		-- Revoked outside sym_access: the run still holds it.
 		IF NOT (sym_access._membership(roleid, loginid)).ours THEN
-			EXECUTE format('GRANT %I TO %I', role_name, login);
+			EXECUTE format('GRANT %I TO %I', sym_access._role_name(roleid), login);
 		END IF;
 		extra := jsonb_build_object('temporary_user', 'rotated', 'base_name', t.base_name);
 	END IF;
@@ -419,13 +419,11 @@ BEGIN
 	FOR pass IN 1..2 LOOP
 		SELECT t.login INTO loginid FROM sym_access.temporary_login t
 		 WHERE t.role = roleid AND t.run_srn = run AND grantee_name IN (t.base_name, t.login_name);
-		IF NOT FOUND THEN
-			RETURN grantee_name;
-		END IF;
-		-- Found: wait for a replay in flight, then look again.
-		IF pass = 1 THEN
-			PERFORM sym_access._lock_run(roleid, run);
-		END IF;
+		EXIT WHEN pass = 2 OR (loginid IS NULL AND NOT EXISTS (SELECT FROM sym_access.allowed_role a
+																  WHERE a.role = roleid AND a.mode = 'temporary_user'));
+		-- A grant or replay of this run may be in flight: wait for it, then
+		-- look again.
+		PERFORM sym_access._lock_run(roleid, run);
 	END LOOP;
 	RETURN COALESCE((SELECT r.rolname::text FROM pg_roles r WHERE r.oid = loginid), grantee_name);
 END

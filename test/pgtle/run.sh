@@ -16,6 +16,8 @@
 #      difference declared in README.md);
 #   2. the isolation specs (test/isolation/);
 #   3. the RDS emulation suite (test/pgtle/rds.sh);
+#   3b. the temporary users' leak-and-login suite (test/tempusers/run.sh,
+#      EDITION=pgtle, in a cluster of its own);
 #   4. with PGTLE_ATTACKS=1, the attack suite (test/attacks/run.sh).
 # 15: Debian's 15 is the shared system server, into which nothing may be
 # installed; a private copy of it (private_15 below) gets pg_tle instead. 17
@@ -194,6 +196,9 @@ for major in $majors; do
 	printf '%s\n' "$out"
 	add_counts "rds ($major)" "$out"
 	test/cluster.sh stop "$tmp/pg"
+	out=$(EDITION=pgtle test/tempusers/run.sh 2>&1)
+	printf '%s\n' "$out"
+	add_counts "tempusers ($major)" "$out"
 	# PGTLE_ATTACKS=1: the attack suite too (not green for either edition
 	# yet, so not by default, as in scripts/test.sh). Every database it
 	# makes is a copy of template1, which gets pg_tle and the edition.
