@@ -17,13 +17,21 @@
 # a PG_CONFIG tree that has pg_tle and not the C edition: test/pgtle/run.sh
 # runs it so). Its CREATE ROLE / ALTER ROLE carry the SCRAM verifier in
 # their text (a difference README declares): pg_stat_statements keeps it
-# there and nowhere else; the password, as in the C edition, nowhere.
+# there and nowhere else; the password, as in the C edition, nowhere. Its
+# password and the keys derived from it pass through PL/pgSQL functions,
+# so auto_explain is loaded too and logs every nested statement with its
+# parameters (16+).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export PG_CONFIG=${PG_CONFIG:-pg_config}
 edition=${EDITION:-c}
 preload=pg_stat_statements
-[ "$edition" = pgtle ] && preload=pg_stat_statements,pg_tle
+extra=()
+if [ "$edition" = pgtle ]; then
+	preload=pg_stat_statements,pg_tle,auto_explain
+	extra=("auto_explain.log_min_duration = 0" "auto_explain.log_nested_statements = on")
+	"$PG_CONFIG" --version | grep -q '^PostgreSQL 1[5]' || extra+=("auto_explain.log_parameter_max_length = -1")
+fi
 tmp=$(mktemp -d /tmp/sym_access_tempusers.XXXXXX)
 chmod 755 "$tmp"
 pg="$tmp/pg"
@@ -67,7 +75,7 @@ major=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 	"log_disconnections = on" \
 	"log_parameter_max_length = -1" \
 	"log_parameter_max_length_on_error = -1" \
-	"password_encryption = 'scram-sha-256'" >/dev/null || exit 1
+	"password_encryption = 'scram-sha-256'" "${extra[@]}" >/dev/null || exit 1
 # shellcheck disable=SC1091
 . "$pg/env"
 log="$pg/server.log"
@@ -164,9 +172,27 @@ if [ "$edition" = pgtle ]; then
 	# (the install script's own text, which the log and pg_stat_statements
 	# keep, names the format: only a value counts)
 	verifier='SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$'
+	check "sanity: auto_explain logged nested statements with their parameters" \
+		bash -c "grep -q 'Query Parameters: ' '$log' && grep -q 'Query Text: ' '$log'"
 	check "no SCRAM verifier in the server log" bash -c "! grep -qE '$verifier' '$log'"
 	check "pg_stat_statements has verifiers only in the edition's CREATE ROLE / ALTER ROLE (declared)" \
 		bash -c "[ \"\$(grep -cE '$verifier' '$tmp/statements')\" = 2 ] && ! grep -E '$verifier' '$tmp/statements' | grep -qvE '^(CREATE|ALTER) ROLE '"
+	# The keys PBKDF2 and HMAC derive (SaltedPassword logs in as well as the
+	# password does), from each password and its verifier's salt, in hex.
+	grep -oE "$verifier" "$tmp/statements" | while read -r v; do
+		for p in "$pw1" "$pw2"; do
+			python3 - "$p" "$v" <<'PY'
+import base64, hashlib, hmac, sys
+iterations, salt = sys.argv[2].split("$")[1].split(":")
+salted = hashlib.pbkdf2_hmac("sha256", sys.argv[1].encode(), base64.b64decode(salt), int(iterations))
+print(salted.hex())
+print(hmac.new(salted, b"Client Key", "sha256").hexdigest())
+PY
+		done
+	done >"$tmp/keys"
+	check "sanity: 8 derived keys to look for" test "$(wc -l <"$tmp/keys")" = 8
+	check "no key derived from a password (SaltedPassword, ClientKey) in the server log" \
+		bash -c "! grep -qiFf '$tmp/keys' '$log'"
 else
 	check "no SCRAM verifier in the server log or pg_stat_statements (no SQL text carries one)" \
 		bash -c "! grep -q 'SCRAM-SHA-256\\$' '$log' '$tmp/statements'"
