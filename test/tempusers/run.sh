@@ -95,9 +95,9 @@ GRANT SELECT ON public.tu_data TO tu_role;
 SQL
 
 if [ "$major" -lt 16 ]; then
-	out=$(q -c "SELECT sym_access.allow_role('tu_role', mode => 'temporary_user')" 2>&1)
+	q -v VERBOSITY=verbose -c "SELECT sym_access.allow_role('tu_role', mode => 'temporary_user')" >"$tmp/refusal" 2>&1
 	check "PostgreSQL $major refuses allow_role(mode => 'temporary_user') with 0A000" \
-		bash -c "[[ '$out' == *'temporary users need PostgreSQL 16 or later'* ]]"
+		has "$tmp/refusal" "ERROR:  0A000: temporary users need PostgreSQL 16 or later"
 	echo "tempusers: the login and leak tests are skipped on PostgreSQL $major: it refuses temporary users (0A000)"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
