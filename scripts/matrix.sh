@@ -6,7 +6,7 @@
 #   MATRIX_VERSIONS="17 18" PGTLE_MAJORS=18 scripts/matrix.sh
 #   MATRIX_EDITIONS=c scripts/matrix.sh       one edition (c, pgtle)
 #
-# The C edition (pg_regress, isolation, worker, faults, attacks): 15 is
+# The C edition (pg_regress, isolation, worker, faults, attacks, tempusers): 15 is
 # Debian's; 17 and 18 are assembled by scripts/pg-versions.sh under .cache/pg/
 # (no system-wide install).  16 cannot be built here: no Debian suite we
 # reach ships its server headers (pg-versions.sh says so).
@@ -31,7 +31,7 @@ status=0
 		continue
 	fi
 	log=/tmp/sym_access_matrix_$v.log
-	if PG_CONFIG="$pgc" SUITES="regress isolation worker faults attacks" scripts/test.sh 2>&1 | tee "$log"; then
+	if PG_CONFIG="$pgc" SUITES="regress isolation worker faults attacks tempusers" scripts/test.sh 2>&1 | tee "$log"; then
 		results+=("c $v: $(sed -n 's/^suites: //p' "$log" | tail -1) — $(tail -1 "$log")")
 	else
 		results+=("c $v: FAILED ($(sed -n 's/^suites: //p' "$log" | tail -1) — $(tail -1 "$log"))")

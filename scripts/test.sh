@@ -13,6 +13,10 @@
 #   5b. the attack suite (test/attacks/run.sh): each case fails if an attack
 #      by the bot, a grantee, an admin, a database owner or a CREATEROLE
 #      user succeeds
+#   5c. temporary users end to end (test/tempusers/run.sh, own cluster): the
+#      password is in no log line, pg_stat_statements text, audit row or
+#      message; it logs in over TCP with SCRAM until replaced or revoked
+#      (on 15 only the 0A000 refusal)
 #   6. the shim's tests against the same cluster (shim/test/run.sh)
 #   7. the deployment lint (scripts/lint-deploy.sh)
 #   8. the shim's libFuzzer harnesses, about 30 s in all (shim/fuzz/run.sh)
@@ -26,13 +30,13 @@
 #      the RDS emulation suite, the attack suite and the shim's sweep event;
 #      a line of counts per major ("pgtle 15: regress ...")
 #
-# SUITES="style regress isolation worker faults attacks shim lint fuzz package pgtle" selects parts (default: all).
+# SUITES="style regress isolation worker faults attacks tempusers shim lint fuzz package pgtle" selects parts (default: all).
 # PG_CONFIG=... runs against another server build (see scripts/matrix.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 export PG_CONFIG=${PG_CONFIG:-pg_config}
-SUITES=${SUITES:-style regress isolation worker faults attacks shim lint fuzz package pgtle}
+SUITES=${SUITES:-style regress isolation worker faults attacks tempusers shim lint fuzz package pgtle}
 
 t0=$(date +%s)
 t_step=$t0
@@ -134,6 +138,14 @@ if want attacks; then
 	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/attacks.out" | tail -1)
 	read -r p f <<<"${n:-0 1}"
 	count attacks "$p" "$f"
+fi
+
+if want tempusers; then
+	step "temporary users: test/tempusers/run.sh"
+	test/tempusers/run.sh 2>&1 | tee "$tmp/tempusers.out"
+	n=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/tempusers.out" | tail -1)
+	read -r p f <<<"${n:-0 1}"
+	count tempusers "$p" "$f"
 fi
 
 if want shim; then

@@ -54,10 +54,34 @@ BEGIN
 END
 $$;
 
+-- allow_role's mode: membership, or temporary_user on 16+.  15 refuses the
+-- latter: there CREATEROLE lets its holder grant itself any role that is
+-- not a superuser's, so the grantor would hold every role in the cluster.
+CREATE FUNCTION sym_access._require_mode(mode text)
+RETURNS text LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	mode := sym_access._text_arg(mode, 'mode', true);
+	IF mode NOT IN ('membership', 'temporary_user') THEN
+		RAISE EXCEPTION 'sym_access: mode must be ''membership'' or ''temporary_user'', not "%"', mode
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF mode = 'temporary_user' AND current_setting('server_version_num')::int < 160000 THEN
+		RAISE EXCEPTION 'temporary users need PostgreSQL 16 or later'
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = 'On PostgreSQL 15, CREATEROLE would let sym_access_grantor grant itself any role that is not a superuser''s.',
+				  HINT = 'Use mode ''membership'', or upgrade the server.';
+	END IF;
+	RETURN mode;
+END
+$$;
+
 CREATE FUNCTION sym_access.allow_role(role text, label text DEFAULT NULL,
 									  default_duration interval DEFAULT '1 hour',
 									  max_duration interval DEFAULT '12 hours',
-									  terminate_sessions boolean DEFAULT true)
+									  terminate_sessions boolean DEFAULT true,
+									  mode text DEFAULT 'membership')
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -68,6 +92,7 @@ DECLARE
 	def interval := sym_access._require_duration(default_duration, 'default_duration');
 	mx interval := sym_access._require_duration(max_duration, 'max_duration');
 	term boolean := terminate_sessions;
+	md text := sym_access._require_mode(mode);
 	roleid oid;
 	why text;
 	inserted boolean;
@@ -87,11 +112,12 @@ BEGIN
 				  HINT = 'Grant a role without cluster-level attributes or dangerous memberships instead.';
 	END IF;
 
-	INSERT INTO sym_access.allowed_role AS a (role, label, default_duration, max_duration, terminate_sessions)
-	VALUES (roleid, lbl, def, mx, term)
+	INSERT INTO sym_access.allowed_role AS a (role, label, default_duration, max_duration, terminate_sessions, mode)
+	VALUES (roleid, lbl, def, mx, term, md)
 	ON CONFLICT ON CONSTRAINT allowed_role_pkey DO UPDATE
 	   SET label = excluded.label, default_duration = excluded.default_duration,
-		   max_duration = excluded.max_duration, terminate_sessions = excluded.terminate_sessions
+		   max_duration = excluded.max_duration, terminate_sessions = excluded.terminate_sessions,
+		   mode = excluded.mode
 	RETURNING (a.xmax = 0) INTO inserted;
 
 	-- The database itself now lets the grantor hand out this role.  On 16+
@@ -102,12 +128,14 @@ BEGIN
 					   CASE WHEN current_setting('server_version_num')::int >= 160000
 							THEN 'ADMIN TRUE, INHERIT FALSE, SET FALSE' ELSE 'ADMIN OPTION' END);
 	END IF;
+	-- temporary_user needs CREATEROLE; membership may let it go.
+	PERFORM sym_access._grantor_createrole_sync();
 
 	PERFORM sym_access._audit('allow', CASE WHEN inserted THEN 'allowed' ELSE 'updated' END, role_name, NULL,
 		'{}', NULL, NULL,
 		format('%s "%s" on the allow-list', CASE WHEN inserted THEN 'put' ELSE 'updated' END, role_name),
 		jsonb_build_object('label', lbl, 'default_duration', sym_access._interval_out(def),
-						   'max_duration', sym_access._interval_out(mx), 'terminate_sessions', term));
+						   'max_duration', sym_access._interval_out(mx), 'terminate_sessions', term, 'mode', md));
 END
 $$;
 
@@ -120,6 +148,7 @@ DECLARE
 	role_name text := sym_access._text_arg(role, 'role', true);
 	roleid oid := sym_access._require_role(role_name);
 	g oid;
+	name text;
 	r record;
 	revoked_names jsonb := '[]'::jsonb;
 	terminated_total integer := 0;
@@ -135,6 +164,8 @@ BEGIN
 		 ORDER BY a.grantee::text
 	LOOP
 		PERFORM sym_access._lock_pair(roleid, g, true);
+		-- Before the revoke: a temporary login is dropped by it.
+		name := sym_access._role_name(g);
 		-- Contained: a DROP ROLE of that grantee committed meanwhile makes
 		-- REVOKE fail although nothing is left to revoke.
 		BEGIN
@@ -147,7 +178,7 @@ BEGIN
 			CONTINUE;
 		END;
 		IF r.revoked THEN
-			revoked_names := revoked_names || to_jsonb(sym_access._role_name(g));
+			revoked_names := revoked_names || to_jsonb(name);
 			terminated_total := terminated_total + r.terminated;
 			IF r.terminate_error IS NOT NULL THEN
 				RAISE WARNING 'sym_access: %', r.message USING ERRCODE = 'insufficient_privilege';
@@ -159,12 +190,15 @@ BEGIN
 	DELETE FROM sym_access.allowed_role a WHERE a.role = roleid;
 	was_allowed := FOUND;
 
+	-- Its temporary logins that could not be dropped before (tempuser.sql).
+	PERFORM sym_access._retry_drops(roleid, 'disallow');
 	-- Our grants are the only ones made through the grantor's ADMIN OPTION:
 	-- on 16+ take any that remain with it.
 	IF sym_access._grantor_has_admin(roleid) THEN
 		EXECUTE format('REVOKE %I FROM sym_access_grantor%s', role_name,
 					   CASE WHEN current_setting('server_version_num')::int >= 160000 THEN ' CASCADE' ELSE '' END);
 	END IF;
+	PERFORM sym_access._grantor_createrole_sync();
 
 	PERFORM sym_access._audit('disallow', CASE WHEN was_allowed THEN 'disallowed' ELSE 'not_allowed' END,
 		role_name, NULL, '{}', NULL, NULL,

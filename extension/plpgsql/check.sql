@@ -77,5 +77,25 @@ BEGIN
 	   AND EXISTS (SELECT FROM pg_roles r WHERE r.oid = g.role)
 	   AND EXISTS (SELECT FROM pg_roles r WHERE r.oid = g.grantee)
 	 ORDER BY g.expires_at, g.role::text, g.grantee::text;
+
+	-- Temporary logins that could not be dropped, and a grantor that holds
+	-- CREATEROLE although nothing here needs it (tempuser.sql).
+	RETURN QUERY
+	SELECT 'disabled_temporary_user', sym_access._role_name(t.role), sym_access._role_name(t.login),
+		   'disabled at ' || sym_access._ts_out(t.disabled_at)
+		   || ': could not be dropped (owns objects or holds privileges); reassign or drop them'
+		   || ' (REASSIGN OWNED BY / DROP OWNED BY in each database), then sym_access.expire() drops it'
+	  FROM sym_access.temporary_login t
+	 WHERE t.disabled_at IS NOT NULL
+	 ORDER BY t.login_name;
+	RETURN QUERY
+	SELECT 'grantor_has_createrole', NULL::text, r.rolname::text,
+		   'sym_access_grantor holds CREATEROLE but no role is allowed in temporary_user mode'
+		   || ' and no temporary login is left: run sym_access.disallow_role() or allow_role() for any role'
+		   || ' (they take it away), or ALTER ROLE sym_access_grantor NOCREATEROLE'
+	  FROM pg_roles r
+	 WHERE r.rolname = 'sym_access_grantor' AND r.rolcreaterole
+	   AND NOT EXISTS (SELECT FROM sym_access.allowed_role a WHERE a.mode = 'temporary_user')
+	   AND NOT EXISTS (SELECT FROM sym_access.temporary_login);
 END
 $$;

@@ -25,7 +25,7 @@ BEGIN
 			USING ERRCODE = 'insufficient_privilege',
 				  DETAIL = format('The refusal is recorded as audit row %s.', id);
 	END IF;
-	RETURN ROW(outcome, role_name, grantee_name, expires_at, id, message)::sym_access.result;
+	RETURN ROW(outcome, role_name, grantee_name, expires_at, id, message, NULL)::sym_access.result;
 END
 $$;
 
@@ -59,6 +59,55 @@ BEGIN
 END
 $$;
 
+-- The run's expiry on the clock, clamped to now + max_duration: dur and
+-- exp, with extra (the audit's detail) and note (the message's tail) when
+-- clamped; why says what is wrong with the duration instead.
+CREATE FUNCTION sym_access._run_expiry(requested interval, default_duration interval, max_duration interval,
+		OUT dur interval, OUT exp timestamptz, OUT extra jsonb, OUT note text, OUT why text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	now_ts timestamptz := now();
+	cap timestamptz := now_ts + max_duration;
+BEGIN
+	dur := COALESCE(requested, default_duration);
+	extra := '{}';
+	note := '';
+	IF sym_access._mixed_signs(dur) THEN
+		why := format('duration %s mixes positive and negative fields; give it as one signed quantity such as ''2 hours''',
+					  sym_access._interval_out(dur));
+		RETURN;
+	END IF;
+	IF sym_access._clock_seconds(dur, false) > sym_access._clock_seconds(max_duration, true) THEN
+		exp := 'infinity';
+	ELSE
+		exp := now_ts + dur;
+	END IF;
+	IF exp <= now_ts THEN
+		why := format('duration %s is not positive', sym_access._interval_out(dur));
+		RETURN;
+	END IF;
+	IF exp > cap THEN
+		exp := cap;
+		extra := jsonb_build_object('requested_duration', sym_access._interval_out(dur), 'clamped', true);
+		note := format(' (requested %s, clamped to the role''s max_duration %s)',
+					   sym_access._interval_out(dur), sym_access._interval_out(max_duration));
+		dur := max_duration;
+	END IF;
+END
+$$;
+
+-- The grantor must hold ADMIN OPTION on the role to grant it.
+CREATE FUNCTION sym_access._admin_problem(roleid oid, role_name text)
+RETURNS text LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN NOT sym_access._grantor_has_admin(roleid)
+				THEN format('sym_access_grantor does not hold ADMIN OPTION on "%s" (restored into a new cluster, or revoked by hand); run sym_access.allow_role(''%s'') again',
+							role_name, role_name) END
+$$;
+
 CREATE FUNCTION sym_access.grant(role text, grantee text,
 								 duration interval DEFAULT NULL,
 								 context jsonb DEFAULT '{}')
@@ -76,12 +125,8 @@ DECLARE
 	why text;
 	policy record;
 	requested interval := duration;
-	dur interval;
-	now_ts timestamptz := now();
-	cap timestamptz;
+	e record;
 	exp timestamptz;
-	clamped boolean := false;
-	extra jsonb := '{}'::jsonb;
 	m record;
 	outcome text;
 	message text;
@@ -89,6 +134,11 @@ BEGIN
 	PERFORM sym_access._require_read_committed('grant');
 	ctx := sym_access._context(context);
 	run := COALESCE(ctx ->> 'run_srn', '');
+
+	-- A temporary_user role's grantee is a base name (tempuser.sql).
+	IF sym_access._temporary_mode(role_name) THEN
+		RETURN sym_access._grant_temporary(role_name, grantee_name, ctx, requested);
+	END IF;
 
 	SELECT p.roleid, p.granteeid, p.why INTO roleid, granteeid, why
 	  FROM sym_access._lock_named_pair(role_name, grantee_name, true) p;
@@ -106,39 +156,17 @@ BEGIN
 		RETURN sym_access._finish('grant', role_name, grantee_name, ctx, 'denied',
 			why || '; it cannot be granted while that is so', NULL, NULL, NULL);
 	END IF;
-	why := sym_access._grantee_unfit(granteeid, roleid);
+	why := COALESCE(sym_access._grantee_unfit(granteeid, roleid),
+					CASE WHEN EXISTS (SELECT FROM sym_access.temporary_login t WHERE t.login = granteeid)
+						 THEN format('"%s" is a temporary login; it holds the role it was made for and nothing else', grantee_name) END);
 	IF why IS NOT NULL THEN
 		RETURN sym_access._finish('grant', role_name, grantee_name, ctx, 'denied', why, NULL, NULL, NULL);
 	END IF;
 
-	-- The run's expiry on the clock, clamped to now + max_duration.
-	dur := COALESCE(requested, policy.default_duration);
-	IF sym_access._mixed_signs(dur) THEN
-		RETURN sym_access._finish('grant', role_name, grantee_name, ctx, 'denied',
-			format('duration %s mixes positive and negative fields; give it as one signed quantity such as ''2 hours''',
-				   sym_access._interval_out(dur)), NULL, NULL, NULL);
-	END IF;
-	cap := now_ts + policy.max_duration;
-	IF sym_access._clock_seconds(dur, false) > sym_access._clock_seconds(policy.max_duration, true) THEN
-		exp := 'infinity';
-	ELSE
-		exp := now_ts + dur;
-	END IF;
-	IF exp <= now_ts THEN
-		RETURN sym_access._finish('grant', role_name, grantee_name, ctx, 'denied',
-			format('duration %s is not positive', sym_access._interval_out(dur)), NULL, NULL, NULL);
-	END IF;
-	IF exp > cap THEN
-		clamped := true;
-		exp := cap;
-		extra := jsonb_build_object('requested_duration', sym_access._interval_out(dur), 'clamped', true);
-		dur := policy.max_duration;
-	END IF;
-
-	IF NOT sym_access._grantor_has_admin(roleid) THEN
-		RETURN sym_access._finish('grant', role_name, grantee_name, ctx, 'denied',
-			format('sym_access_grantor does not hold ADMIN OPTION on "%s" (restored into a new cluster, or revoked by hand); run sym_access.allow_role(''%s'') again',
-				   role_name, role_name), NULL, NULL, NULL);
+	e := sym_access._run_expiry(requested, policy.default_duration, policy.max_duration);
+	why := COALESCE(e.why, sym_access._admin_problem(roleid, role_name));
+	IF why IS NOT NULL THEN
+		RETURN sym_access._finish('grant', role_name, grantee_name, ctx, 'denied', why, NULL, NULL, NULL);
 	END IF;
 
 	m := sym_access._membership(roleid, granteeid);
@@ -154,7 +182,7 @@ BEGIN
 	END IF;
 
 	INSERT INTO sym_access.active_grant AS g (role, grantee, run_srn, granted_at, expires_at, preexisting)
-	VALUES (roleid, granteeid, run, now(), exp, outcome = 'already_member')
+	VALUES (roleid, granteeid, run, now(), e.exp, outcome = 'already_member')
 	ON CONFLICT ON CONSTRAINT active_grant_pkey DO UPDATE
 	   SET expires_at = GREATEST(g.expires_at, excluded.expires_at),
 		   preexisting = excluded.preexisting
@@ -169,12 +197,7 @@ BEGIN
 	ELSE
 		message := format('granted "%s" to "%s" until %s', role_name, grantee_name, sym_access._ts_out(exp));
 	END IF;
-	IF clamped THEN
-		message := format('%s (requested %s, clamped to the role''s max_duration %s)', message,
-						  sym_access._interval_out(COALESCE(requested, policy.default_duration)),
-						  sym_access._interval_out(dur));
-	END IF;
-	RETURN sym_access._finish('grant', role_name, grantee_name, ctx, outcome, message, dur, exp, extra);
+	RETURN sym_access._finish('grant', role_name, grantee_name, ctx, outcome, message || e.note, e.dur, exp, e.extra);
 END
 $$;
 
@@ -200,6 +223,8 @@ BEGIN
 	PERFORM sym_access._require_read_committed('revoke');
 	ctx := sym_access._context(context);
 	run := COALESCE(ctx ->> 'run_srn', '');
+	-- A temporary login is revoked by its base name or its own (tempuser.sql).
+	grantee_name := sym_access._revoke_target(role_name, grantee_name, run);
 
 	SELECT p.roleid, p.granteeid, p.why INTO roleid, granteeid, why
 	  FROM sym_access._lock_named_pair(role_name, grantee_name, false) p;
@@ -241,9 +266,7 @@ BEGIN
 	DELETE FROM sym_access.active_grant g WHERE g.role = roleid AND g.grantee = granteeid AND NOT g.preexisting;
 	r := sym_access._revoke_and_terminate(roleid, granteeid);
 	RETURN sym_access._finish('revoke', role_name, grantee_name, ctx, r.outcome, r.message, NULL, NULL,
-		CASE WHEN r.revoked THEN jsonb_strip_nulls(jsonb_build_object('terminated_sessions', r.terminated,
-																	   'terminate_error', r.terminate_error))
-			 ELSE '{}' END);
+		CASE WHEN r.revoked THEN r.detail ELSE '{}' END);
 END
 $$;
 
@@ -309,8 +332,7 @@ BEGIN
 		outcome := r.outcome;
 		message := r.message;
 		IF revoked THEN
-			extra := extra || jsonb_strip_nulls(jsonb_build_object('terminated_sessions', r.terminated,
-																   'terminate_error', r.terminate_error));
+			extra := extra || r.detail;
 		END IF;
 		-- Revoked, but its sessions live on: someone must look.
 		IF r.terminate_error IS NOT NULL THEN
@@ -437,6 +459,15 @@ BEGIN
 		PERFORM sym_access._audit('expire', 'dropped', dropped_role::text, NULL, '{}', NULL, NULL,
 			format('the role with OID %s was dropped; its allow-list entry is removed', dropped_role), NULL);
 	END LOOP;
+
+	-- Temporary logins that could not be dropped before (tempuser.sql), and
+	-- the run locks of runs that have no login left.
+	PERFORM sym_access._retry_drops(NULL, 'expire');
+	DELETE FROM sym_access.run_lock l
+	 WHERE l.ctid = ANY (ARRAY(SELECT x.ctid FROM sym_access.run_lock x
+								WHERE NOT EXISTS (SELECT FROM sym_access.temporary_login t
+												   WHERE t.role = x.role AND t.run_srn = x.run_srn)
+								  FOR UPDATE SKIP LOCKED));
 	RETURN revoked;
 END
 $$;

@@ -47,8 +47,14 @@ BEGIN
 
 	FOR r IN
 		SELECT a.rolname,
-			   CASE WHEN a.rolcanlogin OR a.rolsuper OR a.rolcreaterole OR a.rolcreatedb
+			   CASE WHEN a.rolcanlogin OR a.rolsuper OR a.rolcreatedb
 						 OR a.rolreplication OR a.rolbypassrls
+						 -- On 16+ the grantor holds CREATEROLE while another
+						 -- database allows a role in temporary_user mode.
+						 OR (a.rolcreaterole
+							 AND NOT (a.rolname OPERATOR(pg_catalog.=) 'sym_access_grantor'
+									  AND pg_catalog.current_setting('server_version_num')::pg_catalog.int4
+										  OPERATOR(pg_catalog.>=) 160000))
 					THEN 'has LOGIN or a cluster-level attribute'
 					WHEN EXISTS (SELECT FROM pg_catalog.pg_auth_members m
 								   JOIN pg_catalog.pg_roles h ON h.oid OPERATOR(pg_catalog.=) m.member

@@ -99,7 +99,9 @@ AS $$
 $$;
 
 -- Revoke the membership sym_access made, then end the grantee's sessions if
--- the role asks for it.  SECURITY DEFINER as the grantor: on 16+ a REVOKE
+-- the role asks for it.  A temporary login's sessions always end (the login
+-- is going away), then it is dropped or disabled (tempuser.sql); detail is
+-- the audit's part of all this.  SECURITY DEFINER as the grantor: on 16+ a REVOKE
 -- removes the grant made by the role that runs it, so the admin functions
 -- (owned by the extension's owner) revoke through this one.  Ending the
 -- sessions runs in its own block: when it fails (a grantee who became a
@@ -107,7 +109,7 @@ $$;
 -- says why.
 CREATE FUNCTION sym_access._revoke_and_terminate(roleid oid, granteeid oid,
 		OUT revoked boolean, OUT outcome text, OUT message text,
-		OUT terminated integer, OUT terminate_error text)
+		OUT terminated integer, OUT terminate_error text, OUT detail jsonb)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -115,9 +117,12 @@ DECLARE
 	role text := (SELECT r.rolname FROM pg_roles r WHERE r.oid = roleid);
 	grantee text := (SELECT r.rolname FROM pg_roles r WHERE r.oid = granteeid);
 	m record := sym_access._membership(roleid, granteeid);
+	temporary boolean := EXISTS (SELECT FROM sym_access.temporary_login t WHERE t.login = granteeid);
+	ending jsonb := '{}';
 BEGIN
 	revoked := false;
 	terminated := 0;
+	detail := '{}';
 	IF role IS NULL OR grantee IS NULL THEN
 		outcome := 'not_granted';
 		message := format('the %s with OID %s was dropped; there is no membership left to revoke',
@@ -125,19 +130,21 @@ BEGIN
 						  CASE WHEN role IS NULL THEN roleid ELSE granteeid END);
 		RETURN;
 	END IF;
-	IF NOT m.ours THEN
+	IF NOT m.ours AND NOT temporary THEN
 		outcome := 'not_granted';
 		message := format('"%s" no longer held "%s" through sym_access: the membership had been removed outside sym_access',
 						  grantee, role);
 		RETURN;
 	END IF;
 
-	EXECUTE format('REVOKE %I FROM %I', role, grantee);
+	IF m.ours THEN
+		EXECUTE format('REVOKE %I FROM %I', role, grantee);
+	END IF;
 	revoked := true;
 	outcome := 'revoked';
 	message := format('revoked "%s" from "%s"', role, grantee);
 
-	IF COALESCE((SELECT a.terminate_sessions FROM sym_access.allowed_role a WHERE a.role = roleid), true) THEN
+	IF temporary OR COALESCE((SELECT a.terminate_sessions FROM sym_access.allowed_role a WHERE a.role = roleid), true) THEN
 		BEGIN
 			terminated := sym_access._terminate_sessions(granteeid);
 			IF terminated > 0 THEN
@@ -152,5 +159,11 @@ BEGIN
 	IF m.outside THEN
 		message := message || '; a membership granted outside sym_access remains';
 	END IF;
+	IF temporary THEN
+		SELECT to_jsonb(x) INTO ending FROM sym_access._end_temporary_login(granteeid, message) x;
+		message := ending ->> 'new_message';
+	END IF;
+	detail := jsonb_strip_nulls(jsonb_build_object('terminated_sessions', terminated, 'terminate_error', terminate_error)
+								|| (ending - 'new_message'));
 END
 $$;

@@ -7,7 +7,7 @@
 -- the ownership step lent.
 --
 -- The grantor takes and cleans the locks of the operator functions.
-GRANT SELECT, INSERT, UPDATE, DELETE ON sym_access.pair_lock TO sym_access_grantor;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sym_access.pair_lock, sym_access.run_lock TO sym_access_grantor;
 -- The audit insert heals a sequence moved back, as the owner.
 GRANT EXECUTE ON FUNCTION sym_access._heal_audit_sequence() TO sym_access_grantor;
 

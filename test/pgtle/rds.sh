@@ -194,5 +194,102 @@ else
 	echo "# plpgsql_check is not available on this server: it runs on 15"
 fi
 
+
+# 7. temporary users. The SCRAM-SHA-256 verifier written in PL/pgSQL
+# (tempuser.sql) against Python's hashlib/hmac, then a login over TCP with
+# it (the cluster's TCP connections use scram-sha-256).
+# scram_vector PASSWORD SALT_B64 ITERATIONS: what PostgreSQL stores
+scram_vector() {
+	python3 - "$@" <<'PY'
+import base64, hashlib, hmac, sys
+password, salt, iterations = sys.argv[1].encode(), base64.b64decode(sys.argv[2]), int(sys.argv[3])
+salted = hashlib.pbkdf2_hmac("sha256", password, salt, iterations)
+stored = hashlib.sha256(hmac.new(salted, b"Client Key", "sha256").digest()).digest()
+server = hmac.new(salted, b"Server Key", "sha256").digest()
+b64 = lambda b: base64.b64encode(b).decode()
+print(f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored)}:{b64(server)}")
+PY
+}
+# RFC 7677's example; a random password and salt at another count; a
+# password longer than HMAC's 64-byte block (the key is hashed first).
+long_pw=$(python3 -c 'import secrets; print(secrets.token_urlsafe(60))')
+rand_pw=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+rand_salt=$(python3 -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(16)).decode())')
+for v in "pencil W22ZaJ0SNY7soEsUEjb6gQ== 4096" "$rand_pw $rand_salt 10000" "$long_pw $rand_salt 4096"; do
+	read -r pw salt iter <<<"$v"
+	check "the PL/pgSQL verifier equals hashlib's ($iter iterations, ${#pw}-character password)" "$(scram_vector "$pw" "$salt" "$iter")" rds_admin app \
+		"SELECT sym_access._scram_verifier('$pw', $iter, decode('$salt', 'base64'))"
+done
+check "the verifier's salt is 16 fresh bytes, its count the server's (4096 by default)" "16|4096|t" rds_admin app \
+	"SELECT octet_length(decode(split_part(split_part(v1, '\$', 2), ':', 2), 'base64')), split_part(split_part(v1, '\$', 2), ':', 1),
+	        split_part(v1, '\$', 2) <> split_part(sym_access._scram_verifier('pencil'), '\$', 2)
+	   FROM (SELECT sym_access._scram_verifier('pencil') AS v1) v"
+check "generated passwords: 43 characters of [A-Za-z0-9_-], never the same" "43|t|t" rds_admin app \
+	"SELECT length(a), a ~ '^[A-Za-z0-9_-]{43}\$', a <> b FROM (SELECT sym_access._random_password() a, sym_access._random_password() b) x"
+tcp() { PGPASSWORD=$2 psql -qXAt "host=127.0.0.1 port=$PGPORT dbname=app user=$1" -c "$3" 2>&1; }
+as postgres app -c "CREATE ROLE scram_probe LOGIN" >/dev/null
+as rds_admin app -c "SELECT sym_access._scram_verifier('$rand_pw')" >"$tmp/verifier"
+as postgres app -c "ALTER ROLE scram_probe PASSWORD '$(cat "$tmp/verifier")'" >/dev/null
+if [ "$(tcp scram_probe "$rand_pw" 'SELECT current_user')" = scram_probe ]; then ok "a role with the verifier logs in over TCP (scram-sha-256)"; else not_ok "a role with the verifier logs in over TCP: $(tcp scram_probe "$rand_pw" 'SELECT 1')"; fi
+case $(tcp scram_probe "x$rand_pw" 'SELECT current_user') in
+*"password authentication failed"*) ok "... and not with another password" ;;
+*) not_ok "... and not with another password" ;;
+esac
+
+# Temporary users need 16+ (15's CREATEROLE could grant itself any role).
+tmp_run() { printf '{"run_srn": "%s", "requester": "eve@example.com"}' "$1"; }
+if [ "$(as postgres app -c 'SHOW server_version_num')" -lt 160000 ]; then
+	as rds_admin app -c "CREATE ROLE app_tmp NOLOGIN" >/dev/null
+	check "15: allow_role(mode => 'temporary_user') is refused (0A000)" "0A000" rds_admin app \
+		"DO \$\$ BEGIN PERFORM sym_access.allow_role('app_tmp', mode => 'temporary_user'); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit
+fi
+check "16+: the verifier's count follows scram_iterations" "5000" rds_admin app \
+	"SET scram_iterations = 5000; SELECT split_part(split_part(sym_access._scram_verifier('pencil'), '\$', 2), ':', 1)"
+as rds_admin app <<'SQL' >/dev/null
+CREATE ROLE app_tmp NOLOGIN;
+CREATE SCHEMA scratch;
+GRANT USAGE, CREATE ON SCHEMA scratch TO app_tmp;
+SQL
+as rds_admin app -c "SELECT sym_access.allow_role('app_tmp', mode => 'temporary_user')" >/dev/null
+check "the admin allows a role in temporary_user mode: the grantor gets CREATEROLE" "t" rds_admin app \
+	"SELECT rolcreaterole FROM pg_roles WHERE rolname = 'sym_access_grantor'"
+as sym_bot app -c "SELECT r.grantee || ' ' || r.password FROM sym_access.grant('app_tmp', 'eve', '1 hour', '$(tmp_run t1)') r" >"$tmp/t1"
+read -r login pw <"$tmp/t1"
+check "the bot's grant makes the run's login (eve_<hash of role and run>)" "eve_$(as postgres app -c "SELECT lpad(to_hex(hashtext('app_tmp'::regrole::oid::text || '/t1')), 8, '0')")|t|t|f" rds_admin app \
+	"SELECT rolname, rolcanlogin, pg_has_role(rolname, 'app_tmp', 'MEMBER'), rolcreaterole FROM pg_roles WHERE rolname = '$login'"
+got=$(tcp "$login" "$pw" "SELECT current_user, pg_has_role('app_tmp', 'MEMBER')")
+if [ "$got" = "$login|t" ]; then ok "the temporary login logs in over TCP and holds the role"; else not_ok "the temporary login logs in over TCP: $got"; fi
+as sym_bot app -c "SELECT r.password FROM sym_access.grant('app_tmp', 'eve', '2 hours', '$(tmp_run t1)') r" >"$tmp/t1b"
+pw2=$(cat "$tmp/t1b")
+if [ "$(tcp "$login" "$pw2" 'SELECT current_user')" = "$login" ]; then ok "a replay rotates the password: the new one logs in"; else not_ok "a replay rotates the password: the new one logs in"; fi
+case $(tcp "$login" "$pw" 'SELECT 1') in *"password authentication failed"*) ok "... the old one no longer does" ;; *) not_ok "... the old one no longer does" ;; esac
+as sym_bot app -c "SELECT r.outcome, r.grantee, r.audit_id FROM sym_access.revoke('app_tmp', 'eve', '$(tmp_run t1)') r" >"$tmp/r1"
+check "the bot's revoke drops the login" "revoked|$login|dropped|0" rds_admin app \
+	"SELECT '$(cut -d'|' -f1,2 "$tmp/r1")', detail ->> 'temporary_user', (SELECT count(*) FROM pg_roles WHERE rolname = '$login')
+	   FROM sym_access.audit WHERE id = $(cut -d'|' -f3 "$tmp/r1")"
+case $(tcp "$login" "$pw2" 'SELECT 1') in *"password authentication failed"*) ok "... and it cannot log in any more" ;; *) not_ok "... and it cannot log in any more" ;; esac
+# A login that made a table cannot be dropped: disabled, reported, and
+# dropped by a later sweep once the table is gone.
+as sym_bot app -c "SELECT r.grantee || ' ' || r.password FROM sym_access.grant('app_tmp', 'eve', '1 hour', '$(tmp_run t2)') r" >"$tmp/t2"
+read -r login pw <"$tmp/t2"
+tcp "$login" "$pw" "CREATE TABLE scratch.eve_notes (note text)" >/dev/null
+as sym_bot app -c "SELECT r.outcome, r.audit_id FROM sym_access.revoke('app_tmp', 'eve', '$(tmp_run t2)') r" >"$tmp/r2"
+check "revoke of a login that owns a table disables it" "revoked|disabled|f|f" rds_admin app \
+	"SELECT '$(cut -d'|' -f1 "$tmp/r2")', a.detail ->> 'temporary_user', l.rolcanlogin, pg_has_role(l.rolname, 'app_tmp', 'MEMBER')
+	   FROM sym_access.audit a, pg_roles l WHERE a.id = $(cut -d'|' -f2 "$tmp/r2") AND l.rolname = '$login'"
+check "check() reports it" "disabled_temporary_user|app_tmp|$login" rds_admin app \
+	"SELECT problem, role, grantee FROM sym_access.check()"
+as rds_admin app -c "DROP TABLE scratch.eve_notes" >/dev/null
+check "once the table is gone, the bot's sweep drops it" "0" sym_bot app "SELECT sym_access.expire()"
+check "... audited as a retried drop" "0|revoked|dropped|true" rds_admin app \
+	"SELECT (SELECT count(*) FROM pg_roles WHERE rolname = '$login'), a.outcome, a.detail ->> 'temporary_user', a.detail ->> 'retry'
+	   FROM sym_access.audit a WHERE a.grantee = '$login' ORDER BY a.id DESC LIMIT 1"
+as rds_admin app -c "SELECT sym_access.disallow_role('app_tmp')" >/dev/null
+check "disallow_role takes CREATEROLE back from the grantor" "f|0" rds_admin app \
+	"SELECT rolcreaterole, (SELECT count(*) FROM sym_access.check()) FROM pg_roles WHERE rolname = 'sym_access_grantor'"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -21,8 +21,10 @@
 #      create their roles as the superuser, and on 16+ the admin could not
 #      hand those out: it holds ADMIN OPTION only on roles it created);
 #      cases of the C edition only (its worker) SKIP;
-#   5. the shim's sweep event against the edition (test/pgtle/shim-sweep.sh).
-# PGTLE_PARTS="regress isolation rds attacks shim" selects parts (default all).
+#   5. the shim's sweep event against the edition (test/pgtle/shim-sweep.sh);
+#   6. the temporary users' leak-and-login suite (test/tempusers/run.sh,
+#      EDITION=pgtle, in a cluster of its own).
+# PGTLE_PARTS="regress isolation rds tempusers attacks shim" selects parts (default all).
 # 15: Debian's 15 is the shared system server, into which nothing may be
 # installed; a private copy of it (private_15 below) gets pg_tle instead. 17
 # does not load pg_tle here (see README).
@@ -32,7 +34,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 majors=${PGTLE_MAJORS:-15 18}
-parts=" ${PGTLE_PARTS:-regress isolation rds attacks shim} "
+parts=" ${PGTLE_PARTS:-regress isolation rds tempusers attacks shim} "
 part() { [[ $parts == *" $1 "* ]]; }
 vendor=${PGTLE_TARBALL:-$root/../shared/vendor/pg_tle-1.5.2.tar.gz}
 passed=0
@@ -205,6 +207,11 @@ for major in $majors; do
 		printf '%s\n' "$out"
 		add_counts rds "$major" "$out"
 		test/cluster.sh stop "$tmp/pg"
+	fi
+	if part tempusers; then
+		out=$(EDITION=pgtle test/tempusers/run.sh 2>&1)
+		printf '%s\n' "$out"
+		add_counts tempusers "$major" "$out"
 	fi
 	part attacks || part shim || continue
 	# The attack suite and the shim's sweep: every database they make is a
