@@ -13,8 +13,8 @@ IncompleteSignature or UnrecognizedClientException, as AWS answers.
 CONFIG: {"access_key": "...", "secret_key": "...", "session_token": "..." | null,
          "region": "us-east-1", "page_size": 2}
 
-Actions: CreateSecret, PutSecretValue, TagResource, DeleteSecret, ListSecrets
-(secrets kept in memory). Unsigned control endpoints for the tests:
+Actions: CreateSecret, PutSecretValue, TagResource, DeleteSecret, ListSecrets (the
+shim's), GetSecretValue (the requester's); secrets kept in memory. Unsigned control endpoints for the tests:
   GET  /_state            {"secrets": {name: {...}}, "deleted": [names]}
   POST /_fail             {"action": "CreateSecret" | "*", "status": 500,
                            "type": "InternalServiceError", "count": 1}
@@ -209,8 +209,14 @@ def list_secrets(req):
     return out
 
 
+def get_secret_value(req):
+    """What a requester calls (aws secretsmanager get-secret-value): the demo uses it."""
+    name, s = find(req.get("SecretId"))
+    return {"ARN": s["ARN"], "Name": name, "SecretString": s["SecretString"], "VersionStages": ["AWSCURRENT"]}
+
+
 ACTIONS = {"CreateSecret": create_secret, "PutSecretValue": put_secret_value, "TagResource": tag_resource,
-           "DeleteSecret": delete_secret, "ListSecrets": list_secrets}
+           "DeleteSecret": delete_secret, "ListSecrets": list_secrets, "GetSecretValue": get_secret_value}
 
 
 def injected_failure(action):
