@@ -26,8 +26,14 @@ BEGIN
 
 	FOR r IN
 		SELECT a.rolname,
-			   CASE WHEN a.rolcanlogin OR a.rolsuper OR a.rolcreaterole OR a.rolcreatedb
+			   CASE WHEN a.rolcanlogin OR a.rolsuper OR a.rolcreatedb
 						 OR a.rolreplication OR a.rolbypassrls
+						 -- On 16+ the grantor holds CREATEROLE while another
+						 -- database allows a role in temporary_user mode.
+						 OR (a.rolcreaterole
+							 AND NOT (a.rolname OPERATOR(pg_catalog.=) 'sym_access_grantor'
+									  AND pg_catalog.current_setting('server_version_num')::pg_catalog.int4
+										  OPERATOR(pg_catalog.>=) 160000))
 					THEN 'has LOGIN or a cluster-level attribute'
 					WHEN EXISTS (SELECT FROM pg_catalog.pg_auth_members m
 								   JOIN pg_catalog.pg_authid h ON h.oid OPERATOR(pg_catalog.=) m.member
@@ -97,3 +103,45 @@ REVOKE ALL ON FUNCTION sym_access.table_guard() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION sym_access.check() TO sym_access_admin;
 -- expire() closes the entries of roles that were dropped.
 GRANT DELETE ON sym_access.allowed_role TO sym_access_grantor;
+
+--
+-- Temporary users (16+; allow_role refuses the mode on 15).
+--
+ALTER TABLE sym_access.allowed_role
+	ADD COLUMN mode text NOT NULL DEFAULT 'membership'
+		CHECK (mode OPERATOR(pg_catalog.=) ANY ('{membership,temporary_user}'::text[]));
+
+CREATE TABLE sym_access.temporary_login (
+	login		regrole PRIMARY KEY,
+	login_name	text NOT NULL,
+	role		regrole NOT NULL,
+	run_srn		text NOT NULL,
+	base_name	text NOT NULL,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	disabled_at timestamptz,
+	UNIQUE (role, run_srn)
+);
+COMMENT ON TABLE sym_access.temporary_login IS
+	'Logins made by sym_access.grant() for temporary_user roles; a disabled one could not be dropped and is retried by expire()';
+CREATE TRIGGER temporary_login_guard
+	BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON sym_access.temporary_login
+	FOR EACH STATEMENT EXECUTE FUNCTION sym_access.table_guard();
+SELECT pg_catalog.pg_extension_config_dump('sym_access.temporary_login', '');
+REVOKE ALL ON sym_access.temporary_login FROM PUBLIC;
+GRANT SELECT ON sym_access.temporary_login TO sym_access_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sym_access.temporary_login TO sym_access_grantor;
+
+ALTER TYPE sym_access.result ADD ATTRIBUTE password text;
+
+DROP FUNCTION sym_access.allow_role(text, text, interval, interval, boolean);
+CREATE FUNCTION sym_access.allow_role(role text, label text DEFAULT NULL,
+									  default_duration interval DEFAULT '1 hour',
+									  max_duration interval DEFAULT '12 hours',
+									  terminate_sessions boolean DEFAULT true,
+									  mode text DEFAULT 'membership')
+RETURNS void
+AS 'MODULE_PATHNAME', 'sym_access_allow_role'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION sym_access.allow_role(text, text, interval, interval, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sym_access.allow_role(text, text, interval, interval, boolean, text) TO sym_access_admin;

@@ -52,8 +52,14 @@ BEGIN
 
 	FOR r IN
 		SELECT a.rolname,
-			   CASE WHEN a.rolcanlogin OR a.rolsuper OR a.rolcreaterole OR a.rolcreatedb
+			   CASE WHEN a.rolcanlogin OR a.rolsuper OR a.rolcreatedb
 						 OR a.rolreplication OR a.rolbypassrls
+						 -- On 16+ the grantor holds CREATEROLE while another
+						 -- database allows a role in temporary_user mode.
+						 OR (a.rolcreaterole
+							 AND NOT (a.rolname OPERATOR(pg_catalog.=) 'sym_access_grantor'
+									  AND pg_catalog.current_setting('server_version_num')::pg_catalog.int4
+										  OPERATOR(pg_catalog.>=) 160000))
 					THEN 'has LOGIN or a cluster-level attribute'
 					WHEN EXISTS (SELECT FROM pg_catalog.pg_auth_members m
 								   JOIN pg_catalog.pg_authid h ON h.oid OPERATOR(pg_catalog.=) m.member
@@ -114,6 +120,10 @@ CREATE TABLE sym_access.allowed_role (
 	terminate_sessions	boolean NOT NULL DEFAULT true,
 	created_at			timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	created_by			name NOT NULL DEFAULT SESSION_USER,
+	-- membership: grant() adds the grantee to the role; temporary_user
+	-- (16+): grant() makes a login for the run (sym_access.temporary_login).
+	mode				text NOT NULL DEFAULT 'membership'
+		CHECK (mode OPERATOR(pg_catalog.=) ANY ('{membership,temporary_user}'::text[])),
 	CHECK (default_duration OPERATOR(pg_catalog.>) '0'
 		   AND max_duration OPERATOR(pg_catalog.>=) default_duration)
 );
@@ -142,6 +152,22 @@ CREATE TABLE sym_access.active_grant (
 CREATE INDEX active_grant_expires_at ON sym_access.active_grant (expires_at);
 COMMENT ON TABLE sym_access.active_grant IS
 	'One row per (role, grantee, Sym run) that holds access; the membership lasts while an unexpired row remains';
+
+-- One row per login that grant() made for a temporary_user role's run
+-- (16+).  revoke() and expire() know a temporary login by its row here,
+-- whatever the role's mode is now.
+CREATE TABLE sym_access.temporary_login (
+	login		regrole PRIMARY KEY,
+	login_name	text NOT NULL,			-- kept for messages and the audit after a drop
+	role		regrole NOT NULL,		-- the allowed role it is a member of
+	run_srn		text NOT NULL,
+	base_name	text NOT NULL,			-- what the caller gave as grantee
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	disabled_at timestamptz,			-- set when it could not be dropped
+	UNIQUE (role, run_srn)
+);
+COMMENT ON TABLE sym_access.temporary_login IS
+	'Logins made by sym_access.grant() for temporary_user roles; a disabled one could not be dropped and is retried by expire()';
 
 CREATE TABLE sym_access.audit (
 	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -196,11 +222,15 @@ CREATE TRIGGER active_grant_guard
 CREATE TRIGGER audit_guard
 	BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON sym_access.audit
 	FOR EACH STATEMENT EXECUTE FUNCTION sym_access.table_guard();
+CREATE TRIGGER temporary_login_guard
+	BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON sym_access.temporary_login
+	FOR EACH STATEMENT EXECUTE FUNCTION sym_access.table_guard();
 
 -- pg_dump keeps the policy and the trail (and the id counter).
 SELECT pg_catalog.pg_extension_config_dump('sym_access.allowed_role', '');
 SELECT pg_catalog.pg_extension_config_dump('sym_access.user_map', '');
 SELECT pg_catalog.pg_extension_config_dump('sym_access.active_grant', '');
+SELECT pg_catalog.pg_extension_config_dump('sym_access.temporary_login', '');
 SELECT pg_catalog.pg_extension_config_dump('sym_access.audit', '');
 SELECT pg_catalog.pg_extension_config_dump('sym_access.audit_id_seq', '');
 
@@ -225,7 +255,9 @@ CREATE TYPE sym_access.result AS (
 	grantee		text,
 	expires_at	timestamptz,
 	audit_id	bigint,
-	message		text
+	message		text,
+	-- NULL except when a temporary user's credentials are handed out
+	password	text
 );
 
 --
@@ -268,7 +300,8 @@ SET lock_timeout = '1s';
 CREATE FUNCTION sym_access.allow_role(role text, label text DEFAULT NULL,
 									  default_duration interval DEFAULT '1 hour',
 									  max_duration interval DEFAULT '12 hours',
-									  terminate_sessions boolean DEFAULT true)
+									  terminate_sessions boolean DEFAULT true,
+									  mode text DEFAULT 'membership')
 RETURNS void
 AS 'MODULE_PATHNAME', 'sym_access_allow_role'
 LANGUAGE C VOLATILE SECURITY DEFINER
@@ -326,7 +359,7 @@ GRANT EXECUTE ON FUNCTION sym_access.grant(text, text, interval, jsonb) TO sym_a
 GRANT EXECUTE ON FUNCTION sym_access.revoke(text, text, jsonb) TO sym_access_operator;
 GRANT EXECUTE ON FUNCTION sym_access.expire() TO sym_access_operator;
 
-GRANT EXECUTE ON FUNCTION sym_access.allow_role(text, text, interval, interval, boolean) TO sym_access_admin;
+GRANT EXECUTE ON FUNCTION sym_access.allow_role(text, text, interval, interval, boolean, text) TO sym_access_admin;
 GRANT EXECUTE ON FUNCTION sym_access.disallow_role(text) TO sym_access_admin;
 GRANT EXECUTE ON FUNCTION sym_access.map_user(text, text) TO sym_access_admin;
 GRANT EXECUTE ON FUNCTION sym_access.unmap_user(text) TO sym_access_admin;
@@ -337,6 +370,7 @@ GRANT SELECT ON sym_access.allowed_role, sym_access.user_map TO sym_access_grant
 -- expire() closes the entries of roles that were dropped.
 GRANT DELETE ON sym_access.allowed_role TO sym_access_grantor;
 GRANT SELECT, INSERT, UPDATE, DELETE ON sym_access.active_grant TO sym_access_grantor;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sym_access.temporary_login TO sym_access_grantor;
 GRANT INSERT ON sym_access.audit TO sym_access_grantor;
 GRANT SELECT (id) ON sym_access.audit TO sym_access_grantor;
 

@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 inc=$("$PG_CONFIG" --includedir-server)
 {
-	grep -rhoE '^typedef [^;]*\b[A-Za-z_][A-Za-z0-9_]*;' "$inc" | sed -E 's/.*\b([A-Za-z_][A-Za-z0-9_]*);$/\1/'
+	grep -rhoE '^typedef [^;]*\b[A-Za-z_][A-Za-z0-9_]*;' "$inc" extension/src | sed -E 's/.*\b([A-Za-z_][A-Za-z0-9_]*);$/\1/'
 	grep -rhoE '^\} *[A-Za-z_][A-Za-z0-9_]*;' "$inc" extension/src | sed -E 's/^.*\} *//; s/;$//'
 	printf '%s\n' bool Datum FunctionCallInfo int64 LOCKTAG Oid uint64
 } | sort -u >"$tmp/typedefs.list"

@@ -98,3 +98,21 @@ RETURNS TABLE (member name, grantor name)
 LANGUAGE sql AS $$
   SELECT m.member::regrole::text::name, m.grantor::regrole::text::name
     FROM pg_auth_members m WHERE m.roleid = r::regrole ORDER BY 1, 2 $$;
+
+-- A connection string for a user's own session (dblink, as superuser).
+CREATE FUNCTION public.user_conn(u text) RETURNS text LANGUAGE sql AS $$
+  SELECT format('host=%s port=%s dbname=%s user=%s',
+                split_part(current_setting('unix_socket_directories'), ',', 1),
+                current_setting('port'), current_database(), u) $$;
+-- Wait (at most 10 s) until the user has no session left.
+CREATE FUNCTION public.sessions_after_wait(u text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  FOR i IN 1..100 LOOP
+    PERFORM pg_stat_clear_snapshot();  -- activity is cached per transaction
+    SELECT count(*) INTO n FROM pg_stat_activity WHERE usename = u;
+    EXIT WHEN n = 0;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+  RETURN n;
+END $$;

@@ -19,23 +19,6 @@ GRANT SELECT ON public.ex_data TO ex_role, ex_keep;
 SELECT sym_access.allow_role('ex_role', 'terminating');
 SELECT sym_access.allow_role('ex_keep', 'not terminating', terminate_sessions => false);
 
--- A connection string for a grantee's own session (dblink, as superuser).
-CREATE FUNCTION public.ex_conn(u text) RETURNS text LANGUAGE sql AS $$
-  SELECT format('host=%s port=%s dbname=%s user=%s',
-                split_part(current_setting('unix_socket_directories'), ',', 1),
-                current_setting('port'), current_database(), u) $$;
--- Wait (at most 10 s) until the user has no session left.
-CREATE FUNCTION public.ex_sessions_after_wait(u text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE n bigint;
-BEGIN
-  FOR i IN 1..100 LOOP
-    PERFORM pg_stat_clear_snapshot();  -- activity is cached per transaction
-    SELECT count(*) INTO n FROM pg_stat_activity WHERE usename = u;
-    EXIT WHEN n = 0;
-    PERFORM pg_sleep(0.1);
-  END LOOP;
-  RETURN n;
-END $$;
 
 --
 -- The problem first: REVOKE alone does not take the role away from a
@@ -44,7 +27,7 @@ END $$;
 SET SESSION AUTHORIZATION ex_bot;
 SELECT outcome FROM sym_access.grant('ex_keep', 'ex_u1', '1 hour', '{"run_srn": "k1"}');
 RESET SESSION AUTHORIZATION;
-SELECT dblink_connect('u1', ex_conn('ex_u1'));
+SELECT dblink_connect('u1', user_conn('ex_u1'));
 SELECT dblink_exec('u1', 'SET ROLE ex_keep');
 SELECT * FROM dblink('u1', 'SELECT current_user::text, count(*) FROM public.ex_data') AS t(who text, n bigint);
 SET SESSION AUTHORIZATION ex_bot;
@@ -62,13 +45,13 @@ SELECT dblink_disconnect('u1');
 SET SESSION AUTHORIZATION ex_bot;
 SELECT outcome FROM sym_access.grant('ex_role', 'ex_u1', '1 hour', '{"run_srn": "r1"}');
 RESET SESSION AUTHORIZATION;
-SELECT dblink_connect('u1', ex_conn('ex_u1'));
+SELECT dblink_connect('u1', user_conn('ex_u1'));
 SELECT dblink_exec('u1', 'SET ROLE ex_role');
 SELECT * FROM dblink('u1', 'SELECT current_user::text, count(*) FROM public.ex_data') AS t(who text, n bigint);
 SET SESSION AUTHORIZATION ex_bot;
 SELECT * FROM show(sym_access.revoke('ex_role', 'ex_u1', '{"run_srn": "r1"}'));
 RESET SESSION AUTHORIZATION;
-SELECT ex_sessions_after_wait('ex_u1') AS sessions_left;
+SELECT sessions_after_wait('ex_u1') AS sessions_left;
 SELECT detail::jsonb -> 'terminated_sessions' AS terminated FROM sym_access.audit
  WHERE run_srn = 'r1' AND action = 'revoke';
 SELECT dblink_disconnect('u1');
@@ -91,7 +74,7 @@ SELECT outcome FROM sym_access.grant('ex_role', 'ex_u4', '1 second', '{"run_srn"
 RESET SESSION AUTHORIZATION;
 -- (On 16+ a REVOKE removes only the grants of the named grantor.)
 REVOKE ex_role FROM ex_u4 GRANTED BY sym_access_grantor;
-SELECT dblink_connect('u1', ex_conn('ex_u1'));
+SELECT dblink_connect('u1', user_conn('ex_u1'));
 SELECT dblink_exec('u1', 'SET ROLE ex_role');
 
 SELECT pg_sleep(1.1);
@@ -105,7 +88,7 @@ SELECT grantee, outcome, run_srn, called_by, mask(detail) AS detail
   FROM audit_after(:mark) WHERE action = 'expire' ORDER BY grantee;
 SELECT * FROM members('ex_role');
 SELECT grantee, run_srn, preexisting FROM sym_access.active_grant ORDER BY 1, 2;
-SELECT ex_sessions_after_wait('ex_u1') AS sessions_left;
+SELECT sessions_after_wait('ex_u1') AS sessions_left;
 SELECT dblink_disconnect('u1');
 
 -- A deescalate that arrives after the sweep is a harmless replay.
@@ -135,9 +118,9 @@ SET SESSION AUTHORIZATION ex_bot;
 SELECT outcome FROM sym_access.grant('ex_role', 'ex_u1', '1 hour', '{"run_srn": "d1"}');
 SELECT outcome FROM sym_access.grant('ex_role', 'ex_u4', '1 hour', '{"run_srn": "d4"}');
 RESET SESSION AUTHORIZATION;
-SELECT dblink_connect('u1', ex_conn('ex_u1'));
+SELECT dblink_connect('u1', user_conn('ex_u1'));
 SELECT sym_access.disallow_role('ex_role') AS revoked;
-SELECT ex_sessions_after_wait('ex_u1') AS sessions_left;
+SELECT sessions_after_wait('ex_u1') AS sessions_left;
 SELECT dblink_disconnect('u1');
 SELECT * FROM members('ex_role');
 SELECT count(*) AS rows_left FROM sym_access.active_grant WHERE role = 'ex_role'::regrole;
@@ -147,7 +130,6 @@ SELECT * FROM show(sym_access.grant('ex_role', 'ex_u1'));
 RESET SESSION AUTHORIZATION;
 
 SELECT sym_access.disallow_role('ex_keep');
-DROP FUNCTION public.ex_conn(text), public.ex_sessions_after_wait(text);
 DROP TABLE public.ex_data;
 DROP ROLE ex_role, ex_keep, ex_u1, ex_u2, ex_u3, ex_u4, ex_bot;
 DROP EXTENSION dblink;

@@ -27,10 +27,16 @@ SELECT t, count(*) AS changed_or_lost FROM before_rows b
  WHERE NOT EXISTS (
    SELECT FROM (SELECT 'audit' AS t, to_jsonb(a) - 'at' AS row FROM sym_access.audit a
                 UNION ALL SELECT 'active', to_jsonb(g) FROM sym_access.active_grant g
-                UNION ALL SELECT 'allowed', to_jsonb(r) FROM sym_access.allowed_role r) n
+                UNION ALL SELECT 'allowed', to_jsonb(r) - 'mode' FROM sym_access.allowed_role r) n
     WHERE n.t = b.t AND n.row = b.row)
  GROUP BY t;
 SELECT count(*) AS rows_before FROM before_rows;
+-- temporary users' objects: the entries stay membership ones
+SELECT DISTINCT mode FROM sym_access.allowed_role;
+SELECT attname FROM pg_attribute WHERE attrelid = 'sym_access.result'::regclass AND attnum > 6;
+SELECT pg_get_function_identity_arguments(p.oid) FROM pg_proc p
+ WHERE p.pronamespace = 'sym_access'::regnamespace AND p.proname = 'allow_role';
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'sym_access.temporary_login'::regclass;
 SELECT pg_has_role('up_user', 'up_role', 'MEMBER') AS still_member;
 -- the replaced view reads the live run and its membership
 SELECT role, grantee, run_srn, member, remaining > '1 hour' AS remaining_ok FROM sym_access.active_grants;

@@ -109,6 +109,34 @@ admin_audit(const char *action, const char *outcome, const char *role,
 	(void) sym_audit(&a);
 }
 
+/*
+ * allow_role's mode: membership, or temporary_user on 16+.  15 refuses the
+ * latter: there CREATEROLE lets its holder grant itself any role that is
+ * not a superuser's, so the grantor would hold every role in the cluster.
+ */
+static char *
+require_mode(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *mode;
+
+	/* 1.0.0's allow_role, before ALTER EXTENSION UPDATE, has no mode. */
+	if (PG_NARGS() <= argno)
+		return SYM_MODE_MEMBERSHIP;
+	mode = sym_text_arg(fcinfo, argno, "mode", true);
+	if (strcmp(mode, SYM_MODE_MEMBERSHIP) != 0 &&
+		strcmp(mode, SYM_MODE_TEMPORARY_USER) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sym_access: mode must be 'membership' or 'temporary_user', not \"%s\"", mode)));
+	if (strcmp(mode, SYM_MODE_TEMPORARY_USER) == 0 && PG_VERSION_NUM < 160000)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("temporary users need PostgreSQL 16 or later"),
+				 errdetail("On PostgreSQL 15, CREATEROLE would let sym_access_grantor grant itself any role that is not a superuser's."),
+				 errhint("Use mode 'membership', or upgrade the server.")));
+	return mode;
+}
+
 Datum
 sym_access_allow_role(PG_FUNCTION_ARGS)
 {
@@ -117,12 +145,14 @@ sym_access_allow_role(PG_FUNCTION_ARGS)
 	Interval   *def = require_duration(fcinfo, 2, "default_duration");
 	Interval   *max = require_duration(fcinfo, 3, "max_duration");
 	bool		terminate;
+	char	   *mode = require_mode(fcinfo, 5);
+	bool		legacy = PG_NARGS() <= 5;
 	Oid			roleid;
 	StringInfoData why;
 	StringInfoData extra;
-	Oid			argtypes[5] = {REGROLEOID, TEXTOID, INTERVALOID, INTERVALOID, BOOLOID};
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	Oid			argtypes[6] = {REGROLEOID, TEXTOID, INTERVALOID, INTERVALOID, BOOLOID, TEXTOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
 	bool		inserted;
 
@@ -153,27 +183,35 @@ sym_access_allow_role(PG_FUNCTION_ARGS)
 	values[2] = IntervalPGetDatum(def);
 	values[3] = IntervalPGetDatum(max);
 	values[4] = BoolGetDatum(terminate);
-	if (sym_spi_exec("INSERT INTO sym_access.allowed_role AS a"
-					 "  (role, label, default_duration, max_duration, terminate_sessions)"
-					 " VALUES ($1, $2, $3, $4, $5)"
-					 " ON CONFLICT (role) DO UPDATE"
-					 "   SET label = excluded.label,"
-					 "       default_duration = excluded.default_duration,"
-					 "       max_duration = excluded.max_duration,"
-					 "       terminate_sessions = excluded.terminate_sessions"
-					 " RETURNING (xmax = 0)", 5, argtypes, values, nulls, false) != SPI_OK_INSERT_RETURNING)
+	values[5] = CStringGetTextDatum(mode);
+	/* 1.0.0's table (before ALTER EXTENSION UPDATE) has no mode column. */
+	if (sym_spi_exec(psprintf("INSERT INTO sym_access.allowed_role AS a"
+							  "  (role, label, default_duration, max_duration, terminate_sessions%s)"
+							  " VALUES ($1, $2, $3, $4, $5%s)"
+							  " ON CONFLICT (role) DO UPDATE"
+							  "   SET label = excluded.label,"
+							  "       default_duration = excluded.default_duration,"
+							  "       max_duration = excluded.max_duration,"
+							  "       terminate_sessions = excluded.terminate_sessions%s"
+							  " RETURNING (xmax = 0)",
+							  legacy ? "" : ", mode", legacy ? "" : ", $6",
+							  legacy ? "" : ", mode = excluded.mode"),
+					 legacy ? 5 : 6, argtypes, values, nulls, false) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "sym_access: could not update the allow-list");
 	inserted = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
 	/* The database itself now lets the grantor hand out this role. */
 	if (!sym_grantor_has_admin(roleid))
 		sym_grant_admin_to_grantor(roleid);
+	/* temporary_user needs CREATEROLE; membership may let it go. */
+	sym_grantor_createrole_sync();
 
 	initStringInfo(&extra);
 	sym_json_member(&extra, "label", label);
 	sym_json_member(&extra, "default_duration", sym_interval_out(def));
 	sym_json_member(&extra, "max_duration", sym_interval_out(max));
 	sym_json_member_raw(&extra, "terminate_sessions", terminate ? "true" : "false");
+	sym_json_member(&extra, "mode", mode);
 	admin_audit("allow", inserted ? "allowed" : "updated", role, NULL, NULL,
 				psprintf("%s \"%s\" on the allow-list", inserted ? "put" : "updated", role),
 				&extra);
@@ -252,15 +290,18 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 	for (uint64 i = 0; i < n; i++)
 	{
 		RevokeStep	step = {roleid, grantees[i]};
+		char	   *name;
 
 		sym_lock_pair(roleid, grantees[i]);
+		/* Before the revoke: a temporary login is dropped by it. */
+		name = GetUserNameFromId(grantees[i], true);
 		if (!revoke_contained(&step))
 			continue;
 		if (step.revoked)
 		{
 			if (revoked++ > 0)
 				appendStringInfoString(&revoked_names, ", ");
-			escape_json(&revoked_names, GetUserNameFromId(grantees[i], false));
+			escape_json(&revoked_names, name);
 			terminated_total += step.r.terminated;
 			if (step.r.terminate_error)
 				ereport(WARNING,
@@ -274,8 +315,11 @@ sym_access_disallow_role(PG_FUNCTION_ARGS)
 		elog(ERROR, "sym_access: could not update the allow-list");
 	was_allowed = SPI_processed > 0;
 
+	/* Its temporary logins that could not be dropped before. */
+	(void) sym_tempuser_retry_drops(roleid, "disallow");
 	if (sym_grantor_has_admin(roleid))
 		sym_revoke_admin_from_grantor(roleid);
+	sym_grantor_createrole_sync();
 
 	initStringInfo(&extra);
 	sym_json_member_raw(&extra, "revoked", psprintf("[%s]", revoked_names.data));

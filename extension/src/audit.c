@@ -221,18 +221,23 @@ sym_log_line(const char *action, const char *outcome, const char *role,
 
 /*
  * Build the sym_access.result composite in the caller's memory context.
+ * password is NULL except when a temporary user's credentials are handed
+ * out (tempuser.c).
  */
 Datum
-sym_result(FunctionCallInfo fcinfo, const char *outcome, const char *role,
-		   const char *grantee, TimestampTz expires_at, int64 audit_id,
-		   const char *message)
+sym_result_password(FunctionCallInfo fcinfo, const char *outcome,
+					const char *role, const char *grantee,
+					TimestampTz expires_at, int64 audit_id,
+					const char *message, const char *password)
 {
 	TupleDesc	tupdesc;
-	Datum		values[6];
-	bool		isnull[6];
+	Datum		values[7];
+	bool		isnull[7];
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "sym_access: return type must be a row type");
+	/* 1.0.0's type, before ALTER EXTENSION UPDATE, has no password. */
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE ||
+		tupdesc->natts < (password ? 7 : 6))
+		elog(ERROR, "sym_access: return type must be sym_access.result");
 	tupdesc = BlessTupleDesc(tupdesc);
 
 	values[0] = text_or_null(outcome, &isnull[0]);
@@ -243,8 +248,19 @@ sym_result(FunctionCallInfo fcinfo, const char *outcome, const char *role,
 	isnull[4] = false;
 	values[4] = Int64GetDatum(audit_id);
 	values[5] = text_or_null(message, &isnull[5]);
+	if (tupdesc->natts > 6)
+		values[6] = text_or_null(password, &isnull[6]);
 
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, isnull));
+}
+
+Datum
+sym_result(FunctionCallInfo fcinfo, const char *outcome, const char *role,
+		   const char *grantee, TimestampTz expires_at, int64 audit_id,
+		   const char *message)
+{
+	return sym_result_password(fcinfo, outcome, role, grantee, expires_at,
+							   audit_id, message, NULL);
 }
 
 PG_FUNCTION_INFO_V1(sym_access_audit_guard);

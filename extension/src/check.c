@@ -173,6 +173,35 @@ check_overdue(ReturnSetInfo *rsinfo)
 			   1, argtypes, values);
 }
 
+/*
+ * Temporary logins that could not be dropped, and a grantor that holds
+ * CREATEROLE although nothing here needs it (only a temporary_user entry,
+ * or a temporary login still to drop, does).
+ */
+static void
+check_temporary_users(ReturnSetInfo *rsinfo)
+{
+	emit_query(rsinfo, "disabled_temporary_user",
+			   "SELECT t.role::oid, t.login::oid,"
+			   "       'disabled at ' || to_char(t.disabled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+			   "       || ': could not be dropped (owns objects or holds privileges); reassign or drop them'"
+			   "       || ' (REASSIGN OWNED BY / DROP OWNED BY in each database), then sym_access.expire() drops it'"
+			   "  FROM sym_access.temporary_login t"
+			   " WHERE t.disabled_at IS NOT NULL"
+			   " ORDER BY t.login_name",
+			   0, NULL, NULL);
+	emit_query(rsinfo, "grantor_has_createrole",
+			   "SELECT NULL::oid, r.oid,"
+			   "       'sym_access_grantor holds CREATEROLE but no role is allowed in temporary_user mode'"
+			   "       || ' and no temporary login is left: run sym_access.disallow_role() or allow_role() for any role'"
+			   "       || ' (they take it away), or ALTER ROLE sym_access_grantor NOCREATEROLE'"
+			   "  FROM pg_catalog.pg_roles r"
+			   " WHERE r.rolname = 'sym_access_grantor' AND r.rolcreaterole"
+			   "   AND NOT EXISTS (SELECT FROM sym_access.allowed_role a WHERE a.mode = 'temporary_user')"
+			   "   AND NOT EXISTS (SELECT FROM sym_access.temporary_login)",
+			   0, NULL, NULL);
+}
+
 Datum
 sym_access_check(PG_FUNCTION_ARGS)
 {
@@ -184,6 +213,7 @@ sym_access_check(PG_FUNCTION_ARGS)
 	check_allowed_roles(rsinfo);
 	check_dropped(rsinfo);
 	check_overdue(rsinfo);
+	check_temporary_users(rsinfo);
 	SPI_finish();
 	return (Datum) 0;
 }

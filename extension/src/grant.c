@@ -32,16 +32,7 @@ PG_FUNCTION_INFO_V1(sym_access_revoke);
 PG_FUNCTION_INFO_V1(sym_access_expire);
 
 /* What one call decided; becomes the audit row and the result. */
-typedef struct Decision
-{
-	const char *outcome;
-	char	   *message;
-	Oid			roleid;
-	Oid			granteeid;
-	Interval   *duration;
-	TimestampTz expires_at;
-	StringInfoData extra;
-} Decision;
+typedef SymDecision Decision;
 
 static void
 decision_init(Decision *d)
@@ -59,14 +50,7 @@ deny(Decision *d, char *message)
 	d->expires_at = DT_NOBEGIN;
 }
 
-/* The allow-list entry of a role, if any. */
-typedef struct RolePolicy
-{
-	bool		found;
-	Interval   *default_duration;
-	Interval   *max_duration;
-	bool		terminate_sessions;
-} RolePolicy;
+typedef SymRolePolicy RolePolicy;
 
 static RolePolicy
 role_policy(Oid roleid)
@@ -186,6 +170,7 @@ sym_revoke_and_terminate(Oid roleid, Oid granteeid, SymRevocation *r)
 	char	   *grantee = GetUserNameFromId(granteeid, true);
 	TerminateStep step = {granteeid, 0};
 	ErrorData  *err;
+	bool		temporary;
 
 	memset(r, 0, sizeof(*r));
 	if (role == NULL || grantee == NULL)
@@ -195,7 +180,8 @@ sym_revoke_and_terminate(Oid roleid, Oid granteeid, SymRevocation *r)
 							  role == NULL ? "role" : "user", role == NULL ? roleid : granteeid);
 		return false;
 	}
-	if (!m.ours)
+	temporary = sym_is_temporary_login(granteeid);
+	if (!m.ours && !temporary)
 	{
 		r->outcome = "not_granted";
 		r->message = psprintf("\"%s\" no longer held \"%s\" through sym_access: the membership had been removed outside sym_access",
@@ -203,12 +189,16 @@ sym_revoke_and_terminate(Oid roleid, Oid granteeid, SymRevocation *r)
 		return false;
 	}
 
-	sym_revoke_membership(roleid, granteeid);
+	if (m.ours)
+		sym_revoke_membership(roleid, granteeid);
 	r->outcome = "revoked";
 	r->message = psprintf("revoked \"%s\" from \"%s\"", role, grantee);
 
-	/* Terminate last: the fewer steps after it, the shorter the window. */
-	if (role_policy(roleid).terminate_sessions)
+	/*
+	 * Terminate last: the fewer steps after it, the shorter the window.  A
+	 * temporary login's sessions always end: the login is going away.
+	 */
+	if (temporary || role_policy(roleid).terminate_sessions)
 	{
 		err = sym_try(terminate_step, &step);
 		r->terminated = step.terminated;
@@ -224,6 +214,8 @@ sym_revoke_and_terminate(Oid roleid, Oid granteeid, SymRevocation *r)
 	}
 	if (m.outside)
 		r->message = psprintf("%s; a membership granted outside sym_access remains", r->message);
+	if (temporary)
+		sym_tempuser_end(granteeid, r);
 	return true;
 }
 
@@ -316,6 +308,8 @@ decide_grant(const char *role_name, const char *grantee_name,
 	bool		preexisting = false;
 
 	initStringInfo(&why);
+	if (sym_tempuser_role(role_name))
+		return sym_tempuser_grant(role_name, grantee_name, requested, ctx, d);
 	if (!lock_named_pair(role_name, grantee_name, d, true))
 		return;
 
@@ -326,6 +320,9 @@ decide_grant(const char *role_name, const char *grantee_name,
 		return deny(d, psprintf("%s; it cannot be granted while that is so", why.data));
 	if (sym_grantee_is_unfit(d->granteeid, d->roleid, &why))
 		return deny(d, why.data);
+	if (sym_is_temporary_login(d->granteeid))
+		return deny(d, psprintf("\"%s\" is a temporary login; it holds the role it was made for and nothing else",
+								grantee_name));
 
 	if (!run_expiry(requested, &policy, d, &clamped))
 		return;
@@ -374,6 +371,13 @@ revocation_detail(StringInfo extra, const SymRevocation *r)
 	sym_json_member_int(extra, "terminated_sessions", r->terminated);
 	if (r->terminate_error)
 		sym_json_member(extra, "terminate_error", r->terminate_error);
+	if (r->temporary_user)
+	{
+		sym_json_member(extra, "temporary_user", r->temporary_user);
+		sym_json_member(extra, "login", r->login);
+		if (r->drop_error)
+			sym_json_member(extra, "drop_error", r->drop_error);
+	}
 }
 
 static void
@@ -454,6 +458,8 @@ finish(FunctionCallInfo fcinfo, MemoryContext callerctx, const char *action,
 	memset(&a, 0, sizeof(a));
 	a.action = action;
 	a.outcome = d->outcome;
+	if (d->grantee_name)
+		grantee_name = d->grantee_name;
 	a.role_name = role_name;
 	a.grantee = grantee_name;
 	a.ctx = ctx;
@@ -470,8 +476,8 @@ finish(FunctionCallInfo fcinfo, MemoryContext callerctx, const char *action,
 				 errdetail("The refusal is recorded as audit row " INT64_FORMAT ".", audit_id)));
 
 	MemoryContextSwitchTo(callerctx);
-	result = sym_result(fcinfo, d->outcome, role_name, grantee_name,
-						d->expires_at, audit_id, d->message);
+	result = sym_result_password(fcinfo, d->outcome, role_name, grantee_name,
+								 d->expires_at, audit_id, d->message, d->password);
 	SPI_finish();
 	return result;
 }
@@ -508,6 +514,8 @@ sym_access_revoke(PG_FUNCTION_ARGS)
 	sym_parse_context(fcinfo, 2, &ctx);
 
 	SPI_connect();
+	/* A temporary login is revoked by its base name or its own. */
+	grantee_name = sym_tempuser_revoke_target(role_name, grantee_name, &ctx);
 	decision_init(&d);
 	decide_revoke(role_name, grantee_name, &ctx, &d);
 	return finish(fcinfo, callerctx, "revoke", role_name, grantee_name, &ctx, &d);
@@ -832,7 +840,35 @@ sym_access_expire(PG_FUNCTION_ARGS)
 			audit_expire_error(pairs[i].roleid, pairs[i].granteeid, err);
 	}
 	close_dropped_allowed_roles();
+	(void) sym_tempuser_retry_drops(InvalidOid, "expire");
 
 	SPI_finish();
 	PG_RETURN_INT32(revoked);
+}
+
+/* For tempuser.c: a temporary user's grant takes the same steps. */
+void
+sym_deny(SymDecision *d, char *message)
+{
+	deny(d, message);
+}
+
+SymRolePolicy
+sym_role_policy(Oid roleid)
+{
+	return role_policy(roleid);
+}
+
+bool
+sym_run_expiry(Interval *requested, const SymRolePolicy *policy,
+			   SymDecision *d, bool *clamped)
+{
+	return run_expiry(requested, policy, d, clamped);
+}
+
+TimestampTz
+sym_upsert_run(Oid roleid, Oid granteeid, const char *run_srn,
+			   TimestampTz expires_at)
+{
+	return upsert_run(roleid, granteeid, run_srn, expires_at, false);
 }

@@ -112,7 +112,34 @@ extern Datum sym_result(FunctionCallInfo fcinfo, const char *outcome,
 						const char *role, const char *grantee,
 						TimestampTz expires_at, int64 audit_id,
 						const char *message);
+extern Datum sym_result_password(FunctionCallInfo fcinfo, const char *outcome,
+								 const char *role, const char *grantee,
+								 TimestampTz expires_at, int64 audit_id,
+								 const char *message, const char *password);
 extern bool sym_purge_in_progress;
+
+/* grant.c: what one grant() or revoke() decided; the audit row and result */
+typedef struct SymDecision
+{
+	const char *outcome;
+	char	   *message;
+	Oid			roleid;
+	Oid			granteeid;
+	Interval   *duration;
+	TimestampTz expires_at;
+	StringInfoData extra;
+	char	   *grantee_name;	/* the temporary login, if not the argument */
+	char	   *password;		/* a temporary login's clear password */
+} SymDecision;
+
+/* The allow-list entry of a role, if any. */
+typedef struct SymRolePolicy
+{
+	bool		found;
+	Interval   *default_duration;
+	Interval   *max_duration;
+	bool		terminate_sessions;
+} SymRolePolicy;
 
 /* grant.c: shared by revoke, expire and disallow_role */
 typedef struct SymRevocation
@@ -121,10 +148,35 @@ typedef struct SymRevocation
 	char	   *message;
 	int			terminated;		/* sessions ended */
 	char	   *terminate_error;	/* why ending them failed, or NULL */
+	const char *temporary_user; /* dropped, disabled, or NULL */
+	char	   *login;			/* the temporary login's name */
+	char	   *drop_error;		/* why it could not be dropped */
 } SymRevocation;
 
 extern bool sym_revoke_and_terminate(Oid roleid, Oid granteeid,
 									 SymRevocation *r);
+extern void sym_deny(SymDecision *d, char *message);
+extern SymRolePolicy sym_role_policy(Oid roleid);
+extern bool sym_run_expiry(Interval *requested, const SymRolePolicy *policy,
+						   SymDecision *d, bool *clamped);
+extern TimestampTz sym_upsert_run(Oid roleid, Oid granteeid, const char *run_srn,
+								  TimestampTz expires_at);
+
+/* tempuser.c */
+#define SYM_MODE_MEMBERSHIP		"membership"
+#define SYM_MODE_TEMPORARY_USER "temporary_user"
+extern void sym_grantor_createrole_sync(void);
+extern bool sym_grantor_has_createrole(void);
+extern bool sym_tempuser_role(const char *role_name);
+extern void sym_tempuser_grant(const char *role_name, const char *base_name,
+							   Interval *requested, const SymContext *ctx,
+							   SymDecision *d);
+extern char *sym_tempuser_revoke_target(const char *role_name,
+										const char *grantee_name,
+										const SymContext *ctx);
+extern bool sym_is_temporary_login(Oid loginid);
+extern void sym_tempuser_end(Oid loginid, SymRevocation *r);
+extern int	sym_tempuser_retry_drops(Oid roleid, const char *action);
 
 /* guard.c */
 extern Oid	sym_extension_owner(void);
