@@ -368,10 +368,10 @@ list_request(const char *prefix, const char *next)
 	return d;
 }
 
-/* Deletes the expired secrets of one ListSecrets page; 0 or -1 with *err. */
+/* Adds the names of one ListSecrets page's expired secrets to due; 0, or -1
+ * when memory ran out. */
 static int
-sweep_page(const cJSON *page, const char *prefix, long long now, long timeout_ms, int *deleted, int *kept,
-	   char **err)
+collect_page(const cJSON *page, const char *prefix, long long now, cJSON *due, int *kept)
 {
 	size_t plen = strlen(prefix);
 	const cJSON *s;
@@ -385,32 +385,22 @@ sweep_page(const cJSON *page, const char *prefix, long long now, long timeout_ms
 		if (!cJSON_IsString(n) || strncmp(n->valuestring, prefix, plen) != 0 || n->valuestring[plen] != '/')
 			continue;
 		exp = creds_parse_time(tag_value(s, CREDS_TAG_EXPIRES));
-		if (exp < 0 || exp > now) {
+		if (exp < 0 || exp > now)
 			(*kept)++;
-			continue;
-		}
-		if (delete_secret(n->valuestring, timeout_ms, err) < 0)
+		else if (!cJSON_AddItemToArray(due, cJSON_CreateString(n->valuestring)))
 			return -1;
-		log_info("sweep: deleted secret %s (expired %s)", n->valuestring, tag_value(s, CREDS_TAG_EXPIRES));
-		(*deleted)++;
 	}
 	return 0;
 }
 
-int
-creds_sweep(long timeout_ms, int *deleted, int *kept, char **err)
+/* Lists every page first, then deletes: deleting between pages could make the
+ * listing skip secrets. 0, or -1 with *err. */
+static int
+list_due(const char *prefix, long long now, long timeout_ms, cJSON *due, int *kept, char **err)
 {
-	const char *why;
-	char *prefix = creds_prefix(&why), *next = NULL;
-	long long now = (long long) time(NULL);
+	char *next = NULL;
 	int rc = 0;
 
-	*deleted = *kept = 0;
-	*err = NULL;
-	if (prefix == NULL) {
-		*err = strdup(why ? why : "out of memory");
-		return -1;
-	}
 	for (int page = 0; page < SWEEP_MAX_PAGES && rc == 0; page++) {
 		cJSON *answer = NULL, *req = list_request(prefix, next);
 		const cJSON *nt;
@@ -418,21 +408,52 @@ creds_sweep(long timeout_ms, int *deleted, int *kept, char **err)
 
 		rc = sm_call("ListSecrets", req, timeout_ms, &answer, &e);
 		cJSON_Delete(req);
+		free(next);
+		next = NULL;
 		if (rc < 0) {
 			*err = xasprintf("ListSecrets failed: %s", e.message ? e.message : "out of memory");
 			sm_error_free(&e);
-			rc = -1;
 			break;
 		}
-		rc = sweep_page(answer, prefix, now, timeout_ms, deleted, kept, err);
-		free(next);
+		if ((rc = collect_page(answer, prefix, now, due, kept)) < 0)
+			*err = strdup("out of memory");
 		nt = cJSON_GetObjectItemCaseSensitive(answer, "NextToken");
-		next = cJSON_IsString(nt) && *nt->valuestring ? strdup(nt->valuestring) : NULL;
+		if (rc == 0 && cJSON_IsString(nt) && *nt->valuestring && (next = strdup(nt->valuestring)) == NULL)
+			rc = -1;
 		cJSON_Delete(answer);
 		if (next == NULL)
 			break;
 	}
 	free(next);
+	return rc;
+}
+
+int
+creds_sweep(long timeout_ms, int *deleted, int *kept, char **err)
+{
+	const char *why;
+	char *prefix = creds_prefix(&why);
+	cJSON *due = cJSON_CreateArray();
+	const cJSON *n;
+	int rc = -1;
+
+	*deleted = *kept = 0;
+	*err = NULL;
+	if (prefix == NULL || due == NULL)
+		*err = strdup(prefix == NULL && why ? why : "out of memory");
+	else if (list_due(prefix, (long long) time(NULL), timeout_ms, due, kept, err) == 0) {
+		rc = 0;
+		cJSON_ArrayForEach(n, due)
+		{
+			if (delete_secret(n->valuestring, timeout_ms, err) < 0) {
+				rc = -1;
+				break;
+			}
+			log_info("sweep: deleted expired secret %s", n->valuestring);
+			(*deleted)++;
+		}
+	}
+	cJSON_Delete(due);
 	free(prefix);
 	return rc;
 }

