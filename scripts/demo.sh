@@ -178,7 +178,7 @@ PY
 say "The requester reads the secret (like: aws secretsmanager get-secret-value --secret-id ...)"
 echo "secret: $secret"
 "$boto_py" shim/test/sm_client.py "$SYM_SHIM_SECRETSMANAGER_URL" "$secret" >"$work/secret.json"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["password"]=d["password"][:4]+"… ("+str(len(d["password"]))+" characters, hidden here)"; print(json.dumps(d, indent=2))' "$work/secret.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["password"]="("+str(len(d["password"]))+" characters, hidden here)"; print(json.dumps(d, indent=2))' "$work/secret.json"
 
 say "Logging in with those credentials over TCP (SCRAM-SHA-256) and reading through analyst"
 tu_psql() {

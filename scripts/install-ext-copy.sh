@@ -17,6 +17,9 @@ mkdir -p "$src/scripts"
 # -a keeps the times: the generated install script stays newer than its sources
 cp -a "$root/Makefile" "$root/extension" "$src/"
 cp -a "$root/scripts/gen-sql.sh" "$src/scripts/"
+# objects of a build for another server must not be linked in (make would
+# think them up to date)
+find "$src/extension" \( -name '*.o' -o -name '*.so' -o -name '*.bc' \) -delete
 if ! make -s -C "$src" PG_CONFIG="$pgc" install >"$log" 2>&1; then
 	echo "install-ext-copy: building or installing into $("$pgc" --pkglibdir) failed" >&2
 	[ "$log" = /dev/stderr ] || tail -20 "$log" >&2
