@@ -3,14 +3,33 @@
  * secrets_parse_answer() -> the database password.
  * Properties: no crash, leak or UB; a value is returned exactly when the answer
  * is a JSON object whose Parameter.Value is a non-empty string, and it is that
- * string. */
+ * string. The same bytes as a Secrets Manager error answer (sm_parse_error, body
+ * and x-amzn-ErrorType header): a one-line message, a type only when one of
+ * them names it. */
 #include "fuzz.h"
 
 #include "secrets.h"
+#include "sm.h"
 #include "util.h"
 
 #include <cJSON.h>
 #include <string.h>
+
+static void
+sm_errors(const uint8_t *data, size_t size)
+{
+	char *header = strndup((const char *) data, size > 200 ? 200 : size);
+	sm_error e;
+
+	require(header != NULL);
+	for (int h = 0; h < 2; h++) {
+		require(sm_parse_error(400, (const char *) data, size, h ? header : NULL, &e) == 0);
+		require(e.message != NULL && strchr(e.message, '\n') == NULL && strchr(e.message, '\r') == NULL);
+		require(e.type == NULL || (e.type[0] != '\0' && strchr(e.type, '#') == NULL && strchr(e.type, ':') == NULL));
+		sm_error_free(&e);
+	}
+	free(header);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -32,5 +51,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		require(!expected);
 	}
 	cJSON_Delete(doc);
+	sm_errors(data, size);
 	return 0;
 }

@@ -31,15 +31,18 @@ struct db {
 
 static const char SQL_TIMEOUT[] = "SELECT pg_catalog.set_config('statement_timeout', $1, false)";
 static const char SQL_RESOLVE[] = "SELECT sym_access.resolve_user($1)";
+/* password through to_jsonb: NULL from an extension whose result type has no
+ * such column (1.0.0, or 1.1.0 before temporary users), so one shim serves both */
 static const char SQL_GRANT[] =
 	"SELECT r.outcome, r.role, r.grantee,"
 	" pg_catalog.to_char(r.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-	" r.audit_id, r.message"
+	" r.audit_id, r.message,"
+	" pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'password'"
 	" FROM sym_access.grant($1, $2, $3::pg_catalog.interval, $4::pg_catalog.jsonb) AS r";
 static const char SQL_REVOKE[] =
 	"SELECT r.outcome, r.role, r.grantee,"
 	" pg_catalog.to_char(r.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-	" r.audit_id, r.message"
+	" r.audit_id, r.message, NULL::pg_catalog.text"
 	" FROM sym_access.revoke($1, $2, $3::pg_catalog.jsonb) AS r";
 static const char SQL_EXPIRE[] = "SELECT sym_access.expire()";
 
@@ -141,6 +144,7 @@ db_result_free(db_result *r)
 	free(r->grantee);
 	free(r->expires_at);
 	free(r->message);
+	free_secret(r->password);
 	memset(r, 0, sizeof *r);
 }
 
@@ -420,7 +424,7 @@ read_result(PGresult *r, db_result *out, char **err)
 	char **dst[] = {&out->outcome, &out->role, &out->grantee, &out->expires_at};
 
 	memset(out, 0, sizeof *out);
-	if (PQntuples(r) != 1 || PQnfields(r) != 6) {
+	if (PQntuples(r) != 1 || PQnfields(r) != 7) {
 		*err = strdup("database error: unexpected result shape from sym_access");
 		return oom(err);
 	}
@@ -429,6 +433,8 @@ read_result(PGresult *r, db_result *out, char **err)
 			goto fail;
 	out->audit_id = PQgetisnull(r, 0, 4) ? 0 : strtoll(PQgetvalue(r, 0, 4), NULL, 10);
 	if (!PQgetisnull(r, 0, 5) && (out->message = strdup(PQgetvalue(r, 0, 5))) == NULL)
+		goto fail;
+	if (!PQgetisnull(r, 0, 6) && (out->password = strdup(PQgetvalue(r, 0, 6))) == NULL)
 		goto fail;
 	if (out->outcome == NULL) {
 		db_result_free(out);
@@ -452,8 +458,19 @@ call_result(db_t *db, const char *sql, int n, const char *const *vals, db_result
 	if (r == NULL)
 		return oom(err);
 	rc = read_result(r, out, err);
+	/* the clear password of a temporary user: not left in freed memory */
+	if (PQntuples(r) == 1 && PQnfields(r) == 7 && !PQgetisnull(r, 0, 6))
+		explicit_bzero(PQgetvalue(r, 0, 6), (size_t) PQgetlength(r, 0, 6));
 	PQclear(r);
 	return rc;
+}
+
+void
+db_endpoint(db_t *db, const char **host, const char **port, const char **dbname)
+{
+	*host = db->conn ? PQhost(db->conn) : NULL;
+	*port = db->conn ? PQport(db->conn) : NULL;
+	*dbname = db->conn ? PQdb(db->conn) : NULL;
 }
 
 int

@@ -6,9 +6,11 @@
 
 typedef struct db db_t;
 
-/* The fields of sym_access.result (expires_at as ISO 8601 UTC, or NULL). */
+/* The fields of sym_access.result (expires_at as ISO 8601 UTC, or NULL).
+ * password: a temporary user's clear password (1.1.0 on PostgreSQL 16+), NULL
+ * otherwise; db_result_free wipes it. */
 typedef struct {
-	char *outcome, *role, *grantee, *expires_at, *message;
+	char *outcome, *role, *grantee, *expires_at, *message, *password;
 	long long audit_id;
 } db_result;
 
@@ -33,5 +35,9 @@ int db_revoke(db_t *db, const char *role, const char *grantee, const char *conte
 int db_expire(db_t *db, long long *revoked, char **err);
 
 void db_result_free(db_result *r);
+
+/* Where the connection goes (for a temporary user's secret): host, port and
+ * database name as libpq reports them; NULLs when not connected. */
+void db_endpoint(db_t *db, const char **host, const char **port, const char **dbname);
 
 #endif

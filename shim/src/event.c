@@ -243,6 +243,7 @@ request_free(shim_request *req)
 	free(req->email);
 	free(req->duration);
 	free(req->context);
+	free(req->run_srn);
 	memset(req, 0, sizeof *req);
 }
 
@@ -433,7 +434,8 @@ event_parse(const char *buf, size_t len, shim_request *req, char **err)
 			goto out;
 		}
 	}
-	if ((req->role = strdup(role)) == NULL || (req->email = strdup(email)) == NULL) {
+	if ((req->role = strdup(role)) == NULL || (req->email = strdup(email)) == NULL ||
+	    (req->run_srn = strdup(srn)) == NULL) {
 		rc = -1;
 		goto out;
 	}

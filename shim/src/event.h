@@ -21,6 +21,7 @@ typedef struct {
 	char *email;    /* run.actors.request.username (resolved by the database) */
 	char *duration; /* interval literal for $3::interval, NULL = role default */
 	char *context;  /* jsonb text for the context argument */
+	char *run_srn;  /* run.srn (names a temporary user's secret) */
 	int reason_cut; /* the reason was shortened to fit */
 } shim_request;
 

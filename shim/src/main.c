@@ -38,7 +38,14 @@ usage(FILE *f)
 	      "or the aliases PG_HOST, PG_PORT, PG_NAME, PG_USER, PG_PASSWORD. PG_PASSWORD_KEY\n"
 	      "names an SSM parameter read through the AWS Parameters and Secrets extension\n"
 	      "(SYM_SHIM_SECRETS_URL overrides its base URL). SYM_SHIM_LOG_LEVEL:\n"
-	      "debug|info|warn|error; SYM_SHIM_LOG_FORMAT: text|json.\n",
+	      "debug|info|warn|error; SYM_SHIM_LOG_FORMAT: text|json.\n"
+	      "\n"
+	      "Temporary users (a role allowed with mode 'temporary_user'): the login's\n"
+	      "credentials go to AWS Secrets Manager, signed with AWS_ACCESS_KEY_ID,\n"
+	      "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN in AWS_REGION, as secret\n"
+	      "<SYM_SHIM_SECRET_PREFIX>/<e-mail>/<run id> (default prefix\n"
+	      "sym-access/$AWS_LAMBDA_FUNCTION_NAME); SYM_SHIM_SECRETSMANAGER_URL replaces\n"
+	      "the endpoint. The password is never printed.\n",
 	      f);
 }
 

@@ -15,6 +15,8 @@
 #
 # Prints one "ok"/"not ok" line per check and finally "N passed, M failed";
 # exits non-zero when anything failed. Needs python3, valgrind, unzip, chroot.
+# Last, shim/test/tempusers.sh (temporary users against its own PostgreSQL 18
+# and a Secrets Manager stand-in); its counts are added to these.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,20 +37,8 @@ peer_pid=
 shim_pid=
 created_roles=()
 
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-	[ $# -gt 1 ] && printf '    %s\n' "${@:2}"
-	return 0
-}
-# check NAME COMMAND...: passes when the command succeeds
-check() {
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$name"; else not_ok "$name" "failed: $*"; fi
-}
-section() { echo "# $*"; }
+# shellcheck source=shim/test/lib.sh
+. "$here/lib.sh"
 
 cleanup() {
 	[ -n "$shim_pid" ] && kill "$shim_pid" 2>/dev/null
@@ -117,21 +107,19 @@ run_local() {
 	local ev=$1
 	shift
 	n_run=$((n_run + 1))
-	OUT="$tmp/out.$n_run" ERR="$tmp/err.$n_run"
+	OUT="$tmp/out.$n_run" ERR="$tmp/err.$n_run" RUN_AT=$(date +%s.%N)
 	"${shim_env[@]}" "$@" "$shim" --event "$ev" >"$OUT" 2>"$ERR"
 	RC=$?
 	cat "$ERR" >>"$allerr"
 }
-# jq-like: j FILE 'python expression over d'
-j() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print("" if v is None else v)' "$1" "$2" 2>/dev/null; }
-# mkev BASE OUT 'python statements modifying d'
-mkev() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec(sys.argv[3]); json.dump(d, open(sys.argv[2], "w"))' "$1" "$2" "$3"; }
 audit_count() { q "SELECT count(*) FROM sym_access.audit"; }
 last_audit() { q "SELECT $1 FROM sym_access.audit ORDER BY id DESC LIMIT 1"; }
 is_member() { [ "$(q "SELECT count(*) FROM pg_auth_members WHERE roleid = '$2'::regrole AND member = '$1'::regrole")" = 1 ]; }
 not_member() { ! is_member "$@"; }
-# near TS SECONDS: the timestamp is within 10 s of now() + SECONDS
-near() { [ "$(q "SELECT abs(extract(epoch FROM '$1'::timestamptz - now()) - $2) < 10")" = t ]; }
+# near TS SECONDS: the timestamp is within 10 s of SECONDS after the last
+# run_local started (not after now(): on a loaded machine the checks between
+# the run and this one can take longer than the tolerance)
+near() { [ "$(q "SELECT abs(extract(epoch FROM '$1'::timestamptz - pg_catalog.to_timestamp($RUN_AT)) - $2) < 10")" = t ]; }
 
 ESC="$fixtures/sym-escalate.json"
 DEESC="$fixtures/sym-deescalate.json"
@@ -599,6 +587,13 @@ check "chroot Lambda session ends on the final 500 (rc 1)" test "$rc" = 1
 check "chroot: escalate granted over TCP with scram" test "$(resp z-1 'd["body"]["outcome"]')" = granted
 check "chroot: deescalate revoked" test "$(resp z-2 'd["body"]["outcome"]')" = revoked
 check "chroot: audit rows written by the bot" test "$(q "SELECT string_agg(action || '/' || outcome, ',' ORDER BY id) FROM sym_access.audit WHERE run_srn = '$ZRUN'")" = "grant/granted,revoke/revoked"
+
+# --- temporary users: PostgreSQL 18 and the Secrets Manager stand-in ------------------
+section "temporary users (PostgreSQL 18, Secrets Manager stand-in): shim/test/tempusers.sh"
+"$here/tempusers.sh" 2>&1 | tee "$tmp/tempusers.out"
+read -r tp tf <<<"$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/tempusers.out" | tail -1)"
+passed=$((passed + ${tp:-0}))
+failed=$((failed + ${tf:-1}))
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -2,7 +2,9 @@
  * durations, cutting free text, UTF-8 checks, the context size limit.
  * Prints "PASS name" / "FAIL name" lines; exit status 1 when any failed. */
 #define _GNU_SOURCE
+#include "creds.h"
 #include "event.h"
+#include "sm.h"
 #include "util.h"
 
 #include <cJSON.h>
@@ -253,6 +255,53 @@ test_context_limit(void)
 	buf_free(&ev);
 }
 
+/* Secret names, the prefix, expiry tags and AWS error answers. */
+static void
+test_creds(void)
+{
+	const char *why;
+	char *n, *p;
+	sm_error e;
+	const char *body = "{\"__type\":\"com.amazonaws.secretsmanager#ResourceNotFoundException\","
+			   "\"message\":\"Secrets Manager can't find\\nthe secret.\"}";
+
+	n = creds_secret_name("sym-access/fn", "sym-user@healthy-health.co", "healthy-health:run:postgres:2.0.0:2b1b-c");
+	check(n && strcmp(n, "sym-access/fn/sym-user@healthy-health.co/2b1b-c") == 0, "secret name: prefix/e-mail/run id");
+	free(n);
+	n = creds_secret_name("p", "a/../b c\"@x", "run:");
+	check(n && strcmp(n, "p/a_.._b_c_@x/run_") == 0, "secret name: '/', space, quote become _ ; no run id keeps the srn");
+	free(n);
+	setenv("SYM_SHIM_SECRET_PREFIX", "team/x//", 1);
+	p = creds_prefix(&why);
+	check(p && strcmp(p, "team/x") == 0, "prefix: SYM_SHIM_SECRET_PREFIX, trailing / dropped");
+	free(p);
+	setenv("SYM_SHIM_SECRET_PREFIX", "bad prefix", 1);
+	p = creds_prefix(&why);
+	check(p == NULL && why && strstr(why, "SYM_SHIM_SECRET_PREFIX"), "prefix: a space is refused");
+	unsetenv("SYM_SHIM_SECRET_PREFIX");
+	setenv("AWS_LAMBDA_FUNCTION_NAME", "sym-fn", 1);
+	p = creds_prefix(&why);
+	check(p && strcmp(p, "sym-access/sym-fn") == 0, "prefix: default sym-access/<function name>");
+	free(p);
+	unsetenv("AWS_LAMBDA_FUNCTION_NAME");
+	check(creds_parse_time("2026-11-30T03:00:00.123456Z") == 1796007600LL, "expiry tag: ISO 8601 UTC with fraction");
+	check(creds_parse_time("2026-11-30T03:00:00Z") == 1796007600LL, "expiry tag: without fraction");
+	check(creds_parse_time("2026-11-30T03:00:00+02:00") == -1 && creds_parse_time("soon") == -1 &&
+		      creds_parse_time(NULL) == -1,
+	      "expiry tag: other zones, junk and none are not times");
+	check(sm_parse_error(400, body, strlen(body), NULL, &e) == 0 && sm_error_is(&e, "ResourceNotFoundException") &&
+		      strchr(e.message, '\n') == NULL && strstr(e.message, "HTTP 400 ResourceNotFoundException"),
+	      "AWS error: __type namespace stripped, message on one line");
+	sm_error_free(&e);
+	check(sm_parse_error(403, "<html>", 6, "InvalidSignatureException:http://internal.amazon.com/", &e) == 0 &&
+		      sm_error_is(&e, "InvalidSignatureException"),
+	      "AWS error: x-amzn-ErrorType header, suffix stripped");
+	sm_error_free(&e);
+	check(sm_region_ok("eu-central-1") && !sm_region_ok("eu central") && !sm_region_ok("") &&
+		      !sm_region_ok("x.evil.com/"),
+	      "region names: [a-z0-9-] only");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -262,6 +311,7 @@ main(int argc, char **argv)
 	test_utf8();
 	test_bad_events();
 	test_context_limit();
+	test_creds();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
