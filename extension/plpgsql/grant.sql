@@ -228,6 +228,14 @@ BEGIN
 
 	SELECT p.roleid, p.granteeid, p.why INTO roleid, granteeid, why
 	  FROM sym_access._lock_named_pair(role_name, grantee_name, false) p;
+	-- A base name of a temporary_user role is no role: with no login of this
+	-- run left, a replayed deescalate has nothing to do.
+	IF why IS NOT NULL AND roleid IS NOT NULL AND granteeid IS NULL
+	   AND sym_access._temporary_mode(role_name) THEN
+		RETURN sym_access._finish('revoke', role_name, grantee_name, ctx, 'not_granted',
+			format('no temporary login of "%s" for "%s" in this run; nothing to do', role_name, grantee_name),
+			NULL, NULL, NULL);
+	END IF;
 	IF why IS NOT NULL THEN
 		RETURN sym_access._finish('revoke', role_name, grantee_name, ctx, 'denied', why, NULL, NULL, NULL);
 	END IF;

@@ -393,7 +393,21 @@ decide_revoke(const char *role_name, const char *grantee_name,
 	SymRevocation r;
 
 	if (!lock_named_pair(role_name, grantee_name, d, false))
+	{
+		/*
+		 * A base name of a temporary_user role is no role: with no login of
+		 * this run left (revoked, expired, never made), a replayed deescalate
+		 * has nothing to do, like a membership revoke's replay.
+		 */
+		if (OidIsValid(d->roleid) && !OidIsValid(d->granteeid) &&
+			sym_tempuser_role(role_name))
+		{
+			d->outcome = "not_granted";
+			d->message = psprintf("no temporary login of \"%s\" for \"%s\" in this run; nothing to do",
+								  role_name, grantee_name);
+		}
 		return;
+	}
 
 	/* Refuse before changing anything if the revoke could not complete. */
 	if (sym_membership(d->roleid, d->granteeid).ours &&

@@ -206,9 +206,8 @@ check "the secret is gone" smq "'$NAME_A' not in st['secrets'] and '$NAME_A' in 
 check "the login is dropped" test "$(q "SELECT count(*) FROM pg_roles WHERE rolname = '$LOGIN'")" = 0
 check "the last password is refused" bash -c "! PGPASSWORD='$PW_A2' psql -X -qAt -h 127.0.0.1 -p $PGPORT -U '$LOGIN' -d $DB -c 'SELECT 1'"
 run_local "$tmp/a-de.json"
-# the run's login and its record are gone, so the extension takes the base name
-# as an ordinary grantee, which does not exist: denied (its decision, not the shim's)
-check "deescalate replay: answered by the database (denied: no such user), no Secrets Manager call" test "$RC/$(j "$OUT" 'd["body"]["outcome"]')/$(smq "sum(e['action']=='DeleteSecret' for e in log)")" = 1/denied/1
+# the run's login and its record are gone: nothing to do, as for a membership
+check "deescalate replay: not_granted, no error, no Secrets Manager call" test "$RC/$(j "$OUT" 'd["body"]["outcome"], d["errors"]')/$(smq "sum(e['action']=='DeleteSecret' for e in log)")" = "0/('not_granted', [])/1"
 
 section "the password is seen only by Secrets Manager, inside SecretString"
 check "no password in any response or shim log line" bash -c "! grep -qF -e '$PW_A' -e '$PW_A2' '$allout'"
@@ -308,6 +307,13 @@ sm_fail '{"action": "ListSecrets", "status": 400, "type": "ThrottlingException",
 run_local "$tmp/sweep.json"
 check "a failing ListSecrets: errors[] says so, the database sweep still counted" rc_err 1 'ListSecrets failed.*ThrottlingException'
 check "a failing ListSecrets: the database sweep's count is still there" test "$(j "$OUT" 'd["body"]["revoked"]')" = 0
+sm_fail '{"action": "ListSecrets", "status": 400, "type": "AccessDeniedException", "count": 1}'
+run_local "$tmp/sweep.json"
+check "ListSecrets not permitted (temporary users not enabled in IAM): no error, nothing deleted, said in the log" \
+	test "$RC/$(j "$OUT" 'd["errors"], d["body"].get("secrets_deleted", 0)')/$(grep -c 'temporary users are not enabled for this function' "$ERR")" = "0/([], 0)/1"
+sm_fail '{"action": "ListSecrets", "status": 500, "type": "InternalServiceError", "count": 1}'
+run_local "$tmp/sweep.json"
+check "any other ListSecrets failure is still an error" rc_err 1 'ListSecrets failed.*InternalServiceError'
 
 # --- valgrind ------------------------------------------------------------------------
 section "valgrind (memcheck, --leak-check=full) on the new paths"
