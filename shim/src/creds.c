@@ -394,7 +394,8 @@ collect_page(const cJSON *page, const char *prefix, long long now, cJSON *due, i
 }
 
 /* Lists every page first, then deletes: deleting between pages could make the
- * listing skip secrets. 0, or -1 with *err. */
+ * listing skip secrets. 0; 1 when listing is not permitted at all (nothing to
+ * sweep); or -1 with *err. */
 static int
 list_due(const char *prefix, long long now, long timeout_ms, cJSON *due, int *kept, char **err)
 {
@@ -410,6 +411,15 @@ list_due(const char *prefix, long long now, long timeout_ms, cJSON *due, int *ke
 		cJSON_Delete(req);
 		free(next);
 		next = NULL;
+		if (rc < 0 && page == 0 && sm_error_is(&e, "AccessDeniedException")) {
+			/* The function's role has no Secrets Manager rights: Terraform
+			 * gives them only while a temporary_user role exists. */
+			log_info("sweep: not allowed to list secrets (%s): temporary users are not enabled for this function, no secrets swept",
+				 e.message ? e.message : "AccessDeniedException");
+			sm_error_free(&e);
+			rc = 1;
+			break;
+		}
 		if (rc < 0) {
 			*err = xasprintf("ListSecrets failed: %s", e.message ? e.message : "out of memory");
 			sm_error_free(&e);
@@ -441,8 +451,7 @@ creds_sweep(long timeout_ms, int *deleted, int *kept, char **err)
 	*err = NULL;
 	if (prefix == NULL || due == NULL)
 		*err = strdup(prefix == NULL && why ? why : "out of memory");
-	else if (list_due(prefix, (long long) time(NULL), timeout_ms, due, kept, err) == 0) {
-		rc = 0;
+	else if ((rc = list_due(prefix, (long long) time(NULL), timeout_ms, due, kept, err)) == 0) {
 		cJSON_ArrayForEach(n, due)
 		{
 			if (delete_secret(n->valuestring, timeout_ms, err) < 0) {

@@ -36,8 +36,10 @@ int creds_store(const creds_input *in, long timeout_ms, char **name, char **arn,
  * none, -1 with *err. *name (malloc'd) is set whenever it could be built. */
 int creds_delete(const char *email, const char *run_srn, long timeout_ms, char **name, char **err);
 /* Deletes every secret under the prefix whose expires-at tag has passed
- * (ListSecrets, paginated). 0 with *deleted and *kept, or -1 with *err (what
- * was deleted before the failure is counted). */
+ * (ListSecrets, paginated). 0 with *deleted and *kept; 1 when the function may
+ * not list secrets at all (AccessDeniedException: temporary users are not
+ * enabled, nothing to sweep, not an error); or -1 with *err (what was deleted
+ * before the failure is counted). */
 int creds_sweep(long timeout_ms, int *deleted, int *kept, char **err);
 
 #endif

@@ -219,11 +219,16 @@ apply_timeout(db_t *db, PGresult **res)
 	return -1;
 }
 
+#define SESSION_PINS                                                 \
+	"-c default_transaction_isolation=read\\ committed"            \
+	" -c default_transaction_read_only=off -c default_transaction_deferrable=off"
+
 static int
 db_connect(db_t *db, char **err)
 {
-	const char *keys[12], *vals[12];
+	const char *keys[13], *vals[13];
 	const char *password = db->password;
+	char *options;
 	char timeout[16];
 	PGresult *res = NULL;
 	int n = 0;
@@ -259,6 +264,15 @@ db_connect(db_t *db, char **err)
 		KV("application_name", "sym-access-shim");
 	if (!env("PGCLIENTENCODING"))
 		KV("client_encoding", "UTF8");
+	/* sym_access's functions need READ COMMITTED and a writable transaction;
+	 * a startup option outranks what the database owner may have set with
+	 * ALTER DATABASE ... SET default_transaction_* (PGOPTIONS comes after). */
+	options = xasprintf("%s%s%s", SESSION_PINS, env("PGOPTIONS") ? " " : "", env("PGOPTIONS") ? env("PGOPTIONS") : "");
+	if (options == NULL) {
+		*err = strdup("could not connect to the database: out of memory");
+		return -1;
+	}
+	KV("options", options);
 	/* no Kerberos probing on a Lambda; set PGGSSENCMODE to use GSSAPI */
 	if (!env("PGGSSENCMODE"))
 		KV("gssencmode", "disable");
@@ -272,6 +286,7 @@ db_connect(db_t *db, char **err)
 	keys[n] = vals[n] = NULL;
 
 	db->conn = PQconnectdbParams(keys, vals, 0);
+	free(options);
 	if (db->conn == NULL) {
 		*err = strdup("could not connect to the database: out of memory");
 		return -1;

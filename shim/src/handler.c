@@ -137,9 +137,11 @@ handle_sweep(db_t *db, long long deadline_ms, int pretty, int *has_errors)
 	else
 		log_error("sweep failed: %s", err);
 	if (sm_configured()) {
-		if (creds_sweep(sm_timeout(deadline_ms), &deleted, &kept, &serr) == 0)
+		int sr = creds_sweep(sm_timeout(deadline_ms), &deleted, &kept, &serr);
+
+		if (sr == 0)
 			log_info("sweep: %d expired secret(s) deleted, %d kept", deleted, kept);
-		else {
+		else if (sr < 0) {
 			log_error("sweep of expired secrets failed after %d deletion(s): %s", deleted, serr ? serr : "out of memory");
 			if (serr == NULL && (serr = strdup("out of memory")) == NULL) {
 				free(err);

@@ -277,6 +277,22 @@ env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD PGHOST=127.0.0.1 "
 check "scheduled event (libpq PG* names) exits 0" test $? = 0
 check "scheduled event is a sweep with nothing to do" test "$(j "$tmp/sched.out" 'd["body"]["revoked"]')" = 0
 
+section "local mode: the database owner's default_transaction_* settings do not stop the shim"
+# sym_access's functions refuse anything but READ COMMITTED, and a read-only
+# transaction cannot grant: the shim pins both at connection start.
+q "ALTER DATABASE $DB SET default_transaction_isolation = 'serializable';
+   ALTER DATABASE $DB SET default_transaction_read_only = on"
+check "a plain client of the database now gets SERIALIZABLE, read-only" test \
+	"$(PGOPTIONS='' psql -X -qAt -d "$DB" -c 'SHOW transaction_isolation' -c 'SHOW transaction_read_only' | tr '\n' /)" = "serializable/on/"
+mkev "$ESC" "$tmp/pinned.json" 'd["run"]["actors"]["request"]["username"]="shim-sweeper@x.co"; d["fields"]["duration"]=1; d["run"]["srn"]="test:run:pinned"'
+run_local "$tmp/pinned.json"
+check "escalate under the owner's settings: granted" test "$RC/$(j "$OUT" 'd["body"]["outcome"]')" = 0/granted
+sleep 2
+run_local "$tmp/sweep.json"
+check "sweep under the owner's settings: exits 0, no errors" test "$RC/$(j "$OUT" 'd["errors"]')" = "0/[]"
+check "sweep under the owner's settings: the due membership is gone" not_member shim_sweeper readonly
+PGOPTIONS='-c default_transaction_read_only=off' q "ALTER DATABASE $DB RESET default_transaction_isolation; ALTER DATABASE $DB RESET default_transaction_read_only"
+
 section "local mode: connection lost during the call -> one reconnect and retry"
 # The grant blocks on a lock held by another session; the bot's backend is
 # terminated while it waits; the shim must reconnect, retry once and succeed.
