@@ -218,8 +218,8 @@ sym_revoke_admin_from_grantor(Oid roleid)
  * Unlike CountUserBackends() (which skips background workers on 17+), it
  * sees every process that pg_stat_activity lists under that usesysid.
  */
-static bool
-role_has_backend(Oid roleid)
+bool
+sym_role_has_backend(Oid roleid)
 {
 	for (uint32 i = 0; i < ProcGlobal->allProcCount; i++)
 	{
@@ -252,7 +252,7 @@ sym_terminate_sessions(Oid granteeid)
 	 * PGPROC carries its login role from before the backend appears in
 	 * pg_stat_activity, so false here means the scan would find none.
 	 */
-	if (!role_has_backend(granteeid))
+	if (!sym_role_has_backend(granteeid))
 		return 0;
 
 	ret = sym_spi_exec("SELECT pg_catalog.count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(a.pid))"
