@@ -209,8 +209,8 @@ sym_revoke_and_terminate(Oid roleid, Oid granteeid, SymRevocation *r)
 
 	/*
 	 * Terminate last: the fewer steps after it, the shorter the window.  No
-	 * process of the grantee, nothing to end: the allow-list need not be
-	 * read (one statement less on most revocations).
+	 * process of the grantee, nothing to end: the allow-list need not be read
+	 * (one statement less on most revocations).
 	 */
 	if (sym_role_has_backend(granteeid) && role_policy(roleid).terminate_sessions)
 	{
@@ -795,8 +795,8 @@ sym_access_expire(PG_FUNCTION_ARGS)
 	 * Due rows through the expires_at index (cost follows the due rows), and
 	 * the pairs that name a dropped role or user, whatever their expiry:
 	 * those are found by walking the primary key from one distinct (role,
-	 * grantee) to the next, so that a pair's many runs are not each read
-	 * (a scan of every row made a sweep 22x slower at 200 000 live rows).
+	 * grantee) to the next, so that a pair's many runs are not each read (a
+	 * scan of every row made a sweep 22x slower at 200 000 live rows).
 	 */
 	if (sym_spi_exec("WITH RECURSIVE pair AS ("
 					 "  (SELECT role, grantee FROM sym_access.active_grant"
