@@ -9,6 +9,8 @@
 #   make pgtle           dist/sym_access.pgtle.sql, the pg_tle edition (RDS, Aurora)
 #   make check-generated fail if extension/sym_access--1.1.0.sql is not what
 #                        scripts/gen-sql.sh c makes of extension/sql/
+#   make bench           bench/run.sh: every performance ratio against its floor,
+#                        installing into PG_CONFIG's tree (README "Performance")
 #   make fuzz            the shim's libFuzzer harnesses, FUZZ_SECONDS each (default 60)
 #   make lambda-zip      dist/sym-access-lambda.zip (reproducible: same commit, same bytes)
 #   make deb             dist/postgresql-<major>-sym-access_<version>-1_<arch>.deb per
@@ -38,7 +40,7 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: test demo matrix lint lambda-zip shim clean-all deb dist fuzz pgtle check-generated
+.PHONY: bench test demo matrix lint lambda-zip shim clean-all deb dist fuzz pgtle check-generated
 
 # The C edition's install script is generated from the SQL both editions
 # share (extension/sql/) and kept committed; `make` refreshes it.
@@ -66,6 +68,9 @@ test:
 
 demo:
 	scripts/demo.sh
+
+bench:
+	PG_CONFIG=$(PG_CONFIG) bench/run.sh
 
 matrix:
 	scripts/matrix.sh

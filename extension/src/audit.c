@@ -14,7 +14,9 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
 
@@ -111,17 +113,39 @@ heal_audit_sequence(void)
 }
 
 /*
+ * Append "context": the caller's context without the keys that have columns
+ * of their own, when anything is left.  Done here rather than as jsonb
+ * operators in the INSERT: that expression was evaluated on every decision.
+ */
+static void
+context_member(StringInfo detail, Jsonb *raw)
+{
+	Datum		keys[4] = {CStringGetTextDatum("run_srn"), CStringGetTextDatum("requester"),
+	CStringGetTextDatum("approver"), CStringGetTextDatum("reason")};
+	ArrayType  *arr = construct_array(keys, 4, TEXTOID, -1, false, TYPALIGN_INT);
+	Jsonb	   *rest;
+
+	rest = DatumGetJsonbP(DirectFunctionCall2(jsonb_delete_array, JsonbPGetDatum(raw),
+											  PointerGetDatum(arr)));
+	if (JB_ROOT_COUNT(rest) == 0)
+		return;
+	/* Last: a duplicate key keeps its last value, as jsonb || did. */
+	json_key(detail, "context");
+	(void) JsonbToCString(detail, &rest->root, VARSIZE(rest));
+}
+
+/*
  * Insert the audit row (caller is SPI-connected, in the transaction that
  * makes the change) and emit the LOG line.  Returns the row's id.
  */
 int64
 sym_audit(const SymAudit *a)
 {
-	Oid			argtypes[12] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, TEXTOID, INTERVALOID, TIMESTAMPTZOID, JSONBOID, JSONBOID};
-	Datum		values[12];
-	char		nulls[12];
-	bool		isnull[12];
+	Oid			argtypes[11] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TEXTOID, INTERVALOID, TIMESTAMPTZOID, JSONBOID};
+	Datum		values[11];
+	char		nulls[11];
+	bool		isnull[11];
 	const SymContext *ctx = a->ctx;
 	StringInfoData detail;
 	StringInfoData line;
@@ -137,6 +161,9 @@ sym_audit(const SymAudit *a)
 			appendStringInfoString(&detail, ", ");
 		appendBinaryStringInfo(&detail, a->extra->data, a->extra->len);
 	}
+	/* The context keys that have no column of their own go to detail. */
+	if (ctx && ctx->raw)
+		context_member(&detail, ctx->raw);
 	values[0] = CStringGetTextDatum(a->action);
 	isnull[0] = false;
 	values[1] = CStringGetTextDatum(a->outcome);
@@ -154,10 +181,7 @@ sym_audit(const SymAudit *a)
 	isnull[10] = false;
 	values[10] = DirectFunctionCall1(jsonb_in,
 									 CStringGetDatum(psprintf("{%s}", detail.data)));
-	/* The context keys that have no column of their own go to detail. */
-	isnull[11] = !(ctx && ctx->raw);
-	values[11] = isnull[11] ? (Datum) 0 : JsonbPGetDatum(ctx->raw);
-	for (int i = 0; i < 12; i++)
+	for (int i = 0; i < 11; i++)
 		nulls[i] = isnull[i] ? 'n' : ' ';
 
 	/*
@@ -170,14 +194,9 @@ sym_audit(const SymAudit *a)
 		ret = sym_spi_exec("INSERT INTO sym_access.audit"
 						   " (action, outcome, role_name, grantee, requester, approver,"
 						   "  run_srn, reason, duration, expires_at, detail)"
-						   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-						   "  $11 || CASE WHEN $12 IS NULL"
-						   "                OR $12 - '{run_srn,requester,approver,reason}'::text[] = '{}'"
-						   "              THEN '{}'::jsonb"
-						   "              ELSE jsonb_build_object('context',"
-						   "                   $12 - '{run_srn,requester,approver,reason}'::text[]) END)"
+						   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 						   " ON CONFLICT (id) DO NOTHING"
-						   " RETURNING id", 12, argtypes, values, nulls, false);
+						   " RETURNING id", 11, argtypes, values, nulls, false);
 		if (ret != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "sym_access: could not write the audit row");
 		if (SPI_processed == 1)

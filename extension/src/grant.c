@@ -196,9 +196,12 @@ sym_revoke_and_terminate(Oid roleid, Oid granteeid, SymRevocation *r)
 
 	/*
 	 * Terminate last: the fewer steps after it, the shorter the window.  A
-	 * temporary login's sessions always end: the login is going away.
+	 * temporary login's sessions always end: the login is going away.  No
+	 * process of the grantee, nothing to end: the allow-list need not be read
+	 * (one statement less on most revocations).
 	 */
-	if (temporary || role_policy(roleid).terminate_sessions)
+	if (sym_role_has_backend(granteeid) &&
+		(temporary || role_policy(roleid).terminate_sessions))
 	{
 		err = sym_try(terminate_step, &step);
 		r->terminated = step.terminated;
@@ -811,12 +814,23 @@ sym_access_expire(PG_FUNCTION_ARGS)
 
 	/*
 	 * Due rows through the expires_at index (cost follows the due rows), and
-	 * the rows that name a dropped role or user, whatever their expiry.
+	 * the pairs that name a dropped role or user, whatever their expiry:
+	 * those are found by walking the primary key from one distinct (role,
+	 * grantee) to the next, so that a pair's many runs are not each read (a
+	 * scan of every row made a sweep 22x slower at 200 000 live rows).
 	 */
-	if (sym_spi_exec("SELECT role::oid, grantee::oid FROM sym_access.active_grant"
+	if (sym_spi_exec("WITH RECURSIVE pair AS ("
+					 "  (SELECT role, grantee FROM sym_access.active_grant"
+					 "    ORDER BY role, grantee LIMIT 1)"
+					 "  UNION ALL"
+					 "  SELECT n.role, n.grantee FROM pair p, LATERAL"
+					 "   (SELECT g.role, g.grantee FROM sym_access.active_grant g"
+					 "     WHERE (g.role, g.grantee) > (p.role, p.grantee)"
+					 "     ORDER BY g.role, g.grantee LIMIT 1) n)"
+					 "SELECT role::oid, grantee::oid FROM sym_access.active_grant"
 					 " WHERE expires_at <= now()"
 					 " UNION "
-					 "SELECT role::oid, grantee::oid FROM sym_access.active_grant g"
+					 "SELECT role::oid, grantee::oid FROM pair g"
 					 " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = g.role)"
 					 "    OR NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = g.grantee)"
 					 " ORDER BY 1, 2",

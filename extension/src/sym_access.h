@@ -93,6 +93,7 @@ extern void sym_grant_membership(Oid roleid, Oid granteeid);
 extern void sym_revoke_membership(Oid roleid, Oid granteeid);
 extern void sym_grant_admin_to_grantor(Oid roleid);
 extern void sym_revoke_admin_from_grantor(Oid roleid);
+extern bool sym_role_has_backend(Oid roleid);
 extern int	sym_terminate_sessions(Oid granteeid);
 
 /* spi.c */

@@ -63,6 +63,10 @@ def names(style):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle
+    # and the client's delayed ACK add ~40 ms to every answer (bench/shim.sh
+    # times invocations through this peer).
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
