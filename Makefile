@@ -24,6 +24,7 @@ OBJS = $(patsubst %.c,%.o,$(wildcard extension/src/*.c))
 MODULEDIR = extension
 DATA = extension/sym_access.control $(wildcard extension/sym_access--*.sql)
 PGFILEDESC = "sym_access - just-in-time role access with an audit trail"
+EXTRA_CLEAN = extension/.pg-build
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=plpgsql
@@ -48,6 +49,17 @@ GENERATED_SQL = extension/sym_access--1.1.0.sql
 all: $(GENERATED_SQL)
 $(GENERATED_SQL): extension/sql/sym_access.sql.in extension/sql/c.sections scripts/gen-sql.sh
 	scripts/gen-sql.sh c > $@.tmp && mv $@.tmp $@
+
+# Objects compiled against another server's headers (another PG_CONFIG: make
+# matrix, make bench on a private tree) must not be linked for this one: they
+# load with undefined symbols.  The stamp changes with the server, and every
+# object depends on it.
+PG_BUILD_ID := $(shell $(PG_CONFIG) --version) $(shell $(PG_CONFIG) --includedir-server)
+extension/.pg-build: FORCE
+	@echo '$(PG_BUILD_ID)' | cmp -s - $@ || echo '$(PG_BUILD_ID)' > $@
+$(OBJS) $(OBJS:.o=.bc): extension/.pg-build
+.PHONY: FORCE
+FORCE:
 
 check-generated:
 	@scripts/gen-sql.sh c | cmp -s - $(GENERATED_SQL) || \
