@@ -6,6 +6,9 @@
 # Ir(N + 200 cycles) - Ir(N cycles), divided by 200, start-up cancelled out.
 #
 #   bench/instructions.sh            (needs valgrind)
+#   BENCH_PROFILE=1 bench/instructions.sh
+#                                    also: where sym_access's instructions go,
+#                                    per guarantee (bench/profile.py)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -36,7 +39,7 @@ for n in (20, 220):
             f.write("""INSERT INTO floor_audit (action, outcome, role_name, grantee, run_srn, detail) VALUES ('revoke', 'revoked', 'b_role', 'b_u0', 'bench', '{"terminated_sessions": 0}')\nCOMMIT\n""")
 PY
 ir() { # side cycles -> instructions of the whole single-user run
-	single valgrind --tool=callgrind --callgrind-out-file=/dev/null <"$tmp/$1$2.sql" 2>&1 >"$tmp/out" |
+	single valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$1$2" <"$tmp/$1$2.sql" 2>&1 >"$tmp/out" |
 		sed -n 's/.*Collected : //p'
 	grep -q "ERROR" "$tmp/out" && { grep ERROR "$tmp/out" >&2; return 1; }
 	[ "$1" = floor ] || [ "$(grep -c '"revoked"' "$tmp/out")" = "$2" ] || { echo "bench: $1 did not revoke" >&2; return 1; }
@@ -45,3 +48,6 @@ per_cycle() { echo $((($(ir "$1" 220) - $(ir "$1" 20)) / 200)); }
 s=$(per_cycle sym) f=$(per_cycle floor)
 echo "# instructions per cycle: sym_access $s, floor $f" >&2
 row "instructions per escalate+deescalate (callgrind, 1 backend)" "$s" "$f" Ir "-" "bench/instructions.sh"
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+	python3 "$root/bench/profile.py" "$tmp/cg.sym20" "$tmp/cg.sym220" 200 "$s" >&2
+fi
